@@ -1,0 +1,40 @@
+"""Production settings: every secret comes from the environment; HTTPS only.
+
+Required: BANKCRM_SECRET_KEY, BANKCRM_FIELD_KEYS, BANKCRM_INDEX_KEY, BANKCRM_ALLOWED_HOSTS,
+DATABASE_URL (PostgreSQL). See docs/operations.md.
+"""
+
+import os
+
+for _name in (
+    "BANKCRM_SECRET_KEY",
+    "BANKCRM_FIELD_KEYS",
+    "BANKCRM_INDEX_KEY",
+    "BANKCRM_ALLOWED_HOSTS",
+    "DATABASE_URL",
+):
+    if not os.environ.get(_name):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"The environment variable {_name} is required in production.")
+
+os.environ.setdefault("BANKCRM_DEBUG", "0")
+
+from bankcrm.config.env import env_int  # noqa: E402
+from bankcrm.config.settings import *  # noqa: E402,F403
+
+DEBUG = False
+WHITENOISE_USE_FINDERS = False
+WHITENOISE_AUTOREFRESH = False
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+SECURE_SSL_REDIRECT = True
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env_int("BANKCRM_HSTS_SECONDS", 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_HTTPONLY = True

@@ -1,0 +1,154 @@
+"""Settings for bankcrm, read from the environment with safe local defaults.
+
+Local defaults: an embedded SQLite database under var/, DEBUG on, development keys.
+Production: use bankcrm.config.production, which requires every secret from the environment.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from bankcrm.config.env import env, env_bool, env_int, env_list, project_dir
+
+BASE_DIR = Path(__file__).resolve().parent.parent  # src/bankcrm
+HOME_DIR = project_dir()
+VAR_DIR = Path(env("BANKCRM_VAR_DIR", str(HOME_DIR / "var")))
+
+DEBUG = env_bool("BANKCRM_DEBUG", True)
+# Development-only fallbacks; production.py refuses to start without real values.
+SECRET_KEY = env("BANKCRM_SECRET_KEY", "dev-only-insecure-secret-key-change-me-0123456789abcdef")
+ALLOWED_HOSTS = env_list("BANKCRM_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+
+# C2 field encryption (Fernet keys, newest first) and blind-index key: separate from SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = env_list(
+    "BANKCRM_FIELD_KEYS", ["ZGV2LW9ubHktZmllbGQta2V5LTAxMjM0NTY3ODlhYmM="]
+)
+BLIND_INDEX_KEY = env("BANKCRM_INDEX_KEY", "dev-only-blind-index-key")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "bankcrm.common",
+    "bankcrm.org",
+    "bankcrm.audit",
+    "bankcrm.customers",
+    "bankcrm.products",
+    "bankcrm.interactions",
+    "bankcrm.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "bankcrm.audit.context.AuditOriginMiddleware",
+    "bankcrm.org.middleware.StaffSessionMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "bankcrm.common.middleware.NoStoreMiddleware",
+]
+
+ROOT_URLCONF = "bankcrm.config.urls"
+WSGI_APPLICATION = "bankcrm.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'bankcrm.sqlite3'}"),
+        conn_max_age=env_int("BANKCRM_DB_CONN_MAX_AGE", 60),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets readers proceed during a write; the busy timeout waits instead of failing.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
+            "PRAGMA case_sensitive_like=ON;"
+        ),
+        "transaction_mode": "IMMEDIATE",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "org.Staff"
+AUTHENTICATION_BACKENDS = ["bankcrm.org.backends.RoleBackend"]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "workbench"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+# Sessions live in the database (server-side logout); idle timeout in seconds.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = env_int("BANKCRM_SESSION_MAX_AGE", 8 * 3600)
+SESSION_IDLE_TIMEOUT = env_int("BANKCRM_SESSION_IDLE_TIMEOUT", 15 * 60)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env("BANKCRM_STATIC_ROOT", str(HOME_DIR / "staticfiles")))
+NODE_MODULES = Path(env("BANKCRM_NODE_MODULES", str(HOME_DIR / "node_modules")))
+STATICFILES_DIRS = [
+    ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
+    ("vendor/bootstrap-icons", NODE_MODULES / "bootstrap-icons" / "font"),
+    ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
+]
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("BANKCRM_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# Customer list pages: rows per page (keyset pagination, no COUNT over the whole book).
+CUSTOMER_PAGE_SIZE = 25
+API_TOKEN_TTL_DAYS = env_int("BANKCRM_API_TOKEN_TTL_DAYS", 365)

@@ -1,0 +1,11 @@
+"""Test settings: the same as local ones, with a fast password hasher and a temporary var/."""
+
+import os
+import tempfile
+
+os.environ.setdefault("BANKCRM_VAR_DIR", tempfile.mkdtemp(prefix="bankcrm-test-"))
+
+from bankcrm.config.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+WHITENOISE_AUTOREFRESH = True

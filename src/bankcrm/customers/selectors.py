@@ -1,0 +1,220 @@
+"""Reads of the customer master, always scoped to what the actor may see.
+
+Every page, API endpoint, export, search and count starts from `customers_visible_to`, so an
+out-of-scope customer is indistinguishable from a missing one (404).
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from bankcrm.common import crypto, identifiers
+from bankcrm.common.text import has_cjk
+from bankcrm.customers.models import Customer
+from bankcrm.org.roles import Scope
+from bankcrm.org.selectors import branch_subtree_ids
+
+
+def customers_visible_to(actor) -> QuerySet[Customer]:
+    if not getattr(actor, "is_authenticated", False) or not actor.has_perm(
+        "customers.view_customer"
+    ):
+        return Customer.objects.none()
+    qs = Customer.objects.all()
+    if actor.scope == Scope.ALL:
+        return qs
+    if actor.scope == Scope.BRANCH_SUBTREE:
+        return qs.filter(branch_id__in=branch_subtree_ids(actor.branch))
+    return qs.filter(rm_id=actor.pk)
+
+
+def customer_get(*, actor, pk: int) -> Customer:
+    """One customer the actor may see, or Http404 exactly as for a missing one."""
+    try:
+        return customers_visible_to(actor).select_related("branch", "rm").get(pk=pk)
+    except (Customer.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def _search_condition(query: str) -> Q | None:
+    """Turn what staff type into one indexed condition: number, mobile, ID, email or name."""
+    q = query.strip()
+    if not q:
+        return None
+    compact = "".join(q.split())
+    if "@" in compact:
+        return Q(email_bidx=crypto.blind_index("email", identifiers.email(compact).value))
+    if compact.isdigit() and len(compact) == 12:
+        return Q(number=compact)
+    if compact.lstrip("+").isdigit() and 11 <= len(compact.lstrip("+")) <= 13:
+        try:
+            e164 = identifiers.mobile(compact).value
+        except Exception:  # noqa: BLE001 - not a mobile: fall through to other kinds
+            e164 = None
+        if e164:
+            return Q(mobile_bidx=crypto.blind_index("mobile", e164))
+    if len(compact) == 18 and compact[:17].isalnum() and compact.isascii():
+        return Q(id_number_bidx=crypto.blind_index("id_number", compact.upper()))
+    if has_cjk(q):
+        return Q(name__startswith=q)
+    letters = "".join(ch for ch in q.lower() if ch.isascii() and ch.isalnum())
+    if letters.isdigit():
+        return Q(number__startswith=letters)
+    if letters:
+        condition = Q(name_pinyin__startswith=letters) | Q(name_initials__startswith=letters)
+        if 5 <= len(compact) <= 20 and compact.isalnum():  # could be a passport number
+            condition |= Q(id_number_bidx=crypto.blind_index("id_number", compact.upper()))
+        return condition
+    return None
+
+
+@dataclass(frozen=True)
+class CustomerFilters:
+    query: str = ""
+    branch_id: int | None = None
+    rm_id: int | None = None
+    lifecycle_stage: str = ""
+    tag_id: int | None = None
+    aum_min: Decimal | None = None
+    aum_max: Decimal | None = None
+
+
+def customer_search(*, actor, filters: CustomerFilters) -> QuerySet[Customer]:
+    qs = customers_visible_to(actor)
+    if filters.query:
+        condition = _search_condition(filters.query)
+        if condition is None:
+            return qs.none()
+        qs = qs.filter(condition)
+    if filters.branch_id:
+        qs = qs.filter(branch_id=filters.branch_id)
+    if filters.rm_id:
+        qs = qs.filter(rm_id=filters.rm_id)
+    if filters.lifecycle_stage:
+        qs = qs.filter(lifecycle_stage=filters.lifecycle_stage)
+    if filters.tag_id:
+        qs = qs.filter(tags__id=filters.tag_id)
+    if filters.aum_min is not None:
+        qs = qs.filter(aum__gte=filters.aum_min)
+    if filters.aum_max is not None:
+        qs = qs.filter(aum__lte=filters.aum_max)
+    return qs
+
+
+@dataclass
+class Page:
+    """A keyset page: no OFFSET and no COUNT over the whole book, so it stays fast at 10⁸ rows."""
+
+    items: list[Customer]
+    next_cursor: int | None
+    prev_cursor: int | None
+
+
+def customer_page(
+    *,
+    actor,
+    filters: CustomerFilters,
+    after: int | None = None,
+    before: int | None = None,
+    size: int | None = None,
+) -> Page:
+    """Customers newest first, `size` at a time, continuing after/before a customer id."""
+    size = size or settings.CUSTOMER_PAGE_SIZE
+    qs = customer_search(actor=actor, filters=filters).select_related("branch", "rm")
+    if before is not None:
+        rows = list(qs.filter(pk__gt=before).order_by("id")[: size + 1])
+        has_more = len(rows) > size
+        rows = list(reversed(rows[:size]))
+        return Page(rows, rows[-1].pk if rows else None, rows[0].pk if rows and has_more else None)
+    if after is not None:
+        qs = qs.filter(pk__lt=after)
+    rows = list(qs.order_by("-id")[: size + 1])
+    has_more = len(rows) > size
+    rows = rows[:size]
+    return Page(
+        rows,
+        rows[-1].pk if rows and has_more else None,
+        rows[0].pk if rows and after is not None else None,
+    )
+
+
+@dataclass
+class ConsentCell:
+    channel: str
+    channel_label: str
+    purpose: str
+    purpose_label: str
+    granted: bool
+    source: str
+    changed_at: object
+
+
+@dataclass
+class Customer360:
+    """Everything a member of staff needs to see about one customer, in one read."""
+
+    customer: Customer
+    holdings: list
+    interactions: list
+    tasks: list
+    relationships: list
+    consents: list[ConsentCell]
+    lifecycle_events: list
+    history: list
+    next_stages: list[str]
+
+
+def consent_grid(*, customer: Customer) -> list[ConsentCell]:
+    """Every channel × purpose, granted or not, so withdrawing or granting is one click."""
+    from bankcrm.customers.models import Channel, Consent
+
+    existing = {(c.channel, c.purpose): c for c in customer.consents.all()}
+    cells = []
+    for purpose in Consent.Purpose:
+        for channel in Channel:
+            consent = existing.get((channel.value, purpose.value))
+            cells.append(
+                ConsentCell(
+                    channel=channel.value,
+                    channel_label=str(channel.label),
+                    purpose=purpose.value,
+                    purpose_label=str(purpose.label),
+                    granted=bool(consent and consent.granted),
+                    source=consent.source if consent else "",
+                    changed_at=consent.updated_at if consent else None,
+                )
+            )
+    return cells
+
+
+def customer_360(*, actor, pk: int) -> Customer360:
+    from bankcrm.audit.selectors import customer_history
+    from bankcrm.customers.services import lifecycle_next_stages
+    from bankcrm.interactions.selectors import interactions_of, tasks_of
+    from bankcrm.products.selectors import holdings_of
+
+    customer = customer_get(actor=actor, pk=pk)
+    relationships = list(
+        customer.relationships.select_related("related").order_by("kind", "related__name")
+    )
+    visible_related = set(
+        customers_visible_to(actor)
+        .filter(pk__in=[r.related_id for r in relationships])
+        .values_list("pk", flat=True)
+    )
+    for relationship in relationships:
+        relationship.related_visible = relationship.related_id in visible_related
+    return Customer360(
+        customer=customer,
+        holdings=list(holdings_of(customer_id=customer.pk)),
+        interactions=list(interactions_of(customer_id=customer.pk)),
+        tasks=list(tasks_of(customer_id=customer.pk)),
+        relationships=relationships,
+        consents=consent_grid(customer=customer),
+        lifecycle_events=list(customer.lifecycle_events.select_related("actor")[:20]),
+        history=list(customer_history(customer_id=customer.pk)),
+        next_stages=lifecycle_next_stages(customer.lifecycle_stage),
+    )

@@ -1,0 +1,84 @@
+"""Staff roles, what each may do, and how far each one sees. The one table to read or change."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    SYSTEM_ADMIN = "system_admin", _("System administrator")
+    ANALYST = "analyst", _("Head-office analyst")
+    BRANCH_MANAGER = "branch_manager", _("Branch manager")
+    RELATIONSHIP_MANAGER = "relationship_manager", _("Relationship manager")
+    MARKETING = "marketing", _("Marketing")
+    RISK_OFFICER = "risk_officer", _("Risk officer")
+    SERVICE_AGENT = "service_agent", _("Service agent")
+    AUDITOR = "auditor", _("Auditor")
+
+
+class Scope(models.TextChoices):
+    ALL = "all", _("The whole bank")
+    BRANCH_SUBTREE = "branch", _("Own branch and its sub-branches")
+    OWN_BOOK = "own", _("Own customers")
+
+
+SCOPE: dict[str, str] = {
+    Role.SYSTEM_ADMIN: Scope.ALL,
+    Role.AUDITOR: Scope.ALL,
+    Role.ANALYST: Scope.BRANCH_SUBTREE,
+    Role.BRANCH_MANAGER: Scope.BRANCH_SUBTREE,
+    Role.MARKETING: Scope.BRANCH_SUBTREE,
+    Role.RISK_OFFICER: Scope.BRANCH_SUBTREE,
+    Role.SERVICE_AGENT: Scope.BRANCH_SUBTREE,
+    Role.RELATIONSHIP_MANAGER: Scope.OWN_BOOK,
+}
+
+_VIEW = {
+    "customers.view_customer",
+    "products.view_holding",
+    "interactions.view_interaction",
+    "interactions.view_task",
+}
+_WORK = {
+    "interactions.add_interaction",
+    "interactions.add_task",
+    "interactions.change_task",
+}
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.SYSTEM_ADMIN: frozenset(
+        _VIEW | {"org.manage_staff", "org.manage_branches", "org.manage_api_tokens"}
+    ),
+    Role.ANALYST: frozenset(_VIEW | {"customers.export_customer"}),
+    Role.BRANCH_MANAGER: frozenset(
+        _VIEW
+        | _WORK
+        | {
+            "customers.add_customer",
+            "customers.change_customer",
+            "customers.reveal_customer",
+            "customers.export_customer",
+            "customers.assign_customer",
+            "customers.change_consent",
+            "customers.change_lifecycle",
+            "products.change_holding",
+        }
+    ),
+    Role.RELATIONSHIP_MANAGER: frozenset(
+        _VIEW
+        | _WORK
+        | {
+            "customers.add_customer",
+            "customers.change_customer",
+            "customers.reveal_customer",
+            "customers.change_consent",
+            "customers.change_lifecycle",
+            "products.change_holding",
+        }
+    ),
+    Role.MARKETING: frozenset(_VIEW | {"customers.export_customer"}),
+    Role.RISK_OFFICER: frozenset(_VIEW | {"customers.reveal_customer"}),
+    Role.SERVICE_AGENT: frozenset(
+        _VIEW | _WORK | {"customers.change_customer", "customers.change_consent"}
+    ),
+    Role.AUDITOR: frozenset(_VIEW | {"audit.view_auditevent"}),
+}
