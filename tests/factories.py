@@ -20,7 +20,7 @@ PASSWORD = "correct horse battery staple"
 def resident_id(birth: date = date(1985, 6, 15), area: str = "110105") -> str:
     """A valid GB 11643 number: area + birth date + sequence + check digit (via stdnum)."""
     body = f"{area}{birth:%Y%m%d}{next(_seq) % 1000:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + ric.calc_check_digit(body + "0")
 
 
 def mobile() -> str:
