@@ -179,9 +179,11 @@ def customer_assign(*, actor, customer: Customer, rm, branch=None) -> Customer:
     return customer
 
 
-@transaction.atomic
 def customer_reveal(*, actor, customer: Customer, field: str, reason: str) -> str:
-    """Return one protected value of one customer, for a stated reason; the reveal is audited."""
+    """Return one protected value of one customer, for a stated reason; the reveal is audited.
+
+    A refused reveal is audited too, outside any transaction that the refusal rolls back.
+    """
 
     if field not in REVEALABLE_FIELDS:
         raise ValidationError({"field": _("This field cannot be revealed.")})
@@ -200,16 +202,17 @@ def customer_reveal(*, actor, customer: Customer, field: str, reason: str) -> st
     reason = (reason or "").strip()
     if len(reason) < 4:
         raise ValidationError({"reason": _("State why you need to see this value.")})
-    audit_record(
-        actor=actor,
-        action="customer.reveal",
-        object_type="customer",
-        object_id=customer.pk,
-        customer_id=customer.pk,
-        changes={field: None},
-        reason=reason,
-    )
-    return getattr(customer, field)
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="customer.reveal",
+            object_type="customer",
+            object_id=customer.pk,
+            customer_id=customer.pk,
+            changes={field: None},
+            reason=reason,
+        )
+        return getattr(customer, field)
 
 
 @transaction.atomic
