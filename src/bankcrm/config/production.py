@@ -24,6 +24,15 @@ from bankcrm.config.env import env_int  # noqa: E402
 from bankcrm.config.settings import *  # noqa: E402,F403
 
 DEBUG = False
+if set(FIELD_ENCRYPTION_KEYS) & set(DEVELOPMENT_FIELD_KEYS) or BLIND_INDEX_KEY in {  # noqa: F405
+    SECRET_KEY,  # noqa: F405
+    DEVELOPMENT_INDEX_KEY,  # noqa: F405
+}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "Production needs its own field and index keys, separate from SECRET_KEY."
+    )
 WHITENOISE_USE_FINDERS = False
 WHITENOISE_AUTOREFRESH = False
 STORAGES = {

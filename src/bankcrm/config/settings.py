@@ -21,10 +21,10 @@ SECRET_KEY = env("BANKCRM_SECRET_KEY", "dev-only-insecure-secret-key-change-me-0
 ALLOWED_HOSTS = env_list("BANKCRM_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 
 # C2 field encryption (Fernet keys, newest first) and blind-index key: separate from SECRET_KEY.
-FIELD_ENCRYPTION_KEYS = env_list(
-    "BANKCRM_FIELD_KEYS", ["ZGV2LW9ubHktZmllbGQta2V5LTAxMjM0NTY3ODlhYmM="]
-)
-BLIND_INDEX_KEY = env("BANKCRM_INDEX_KEY", "dev-only-blind-index-key")
+DEVELOPMENT_FIELD_KEYS = ["ZGV2LW9ubHktZmllbGQta2V5LTAxMjM0NTY3ODlhYmM="]
+DEVELOPMENT_INDEX_KEY = "dev-only-blind-index-key"
+FIELD_ENCRYPTION_KEYS = env_list("BANKCRM_FIELD_KEYS", DEVELOPMENT_FIELD_KEYS)
+BLIND_INDEX_KEY = env("BANKCRM_INDEX_KEY", DEVELOPMENT_INDEX_KEY)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
