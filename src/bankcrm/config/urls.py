@@ -1,6 +1,9 @@
 from django.urls import include, path
 
+from bankcrm.org.admin import site as admin_site
+
 urlpatterns = [
+    path("admin/", admin_site.urls),
     path("api/", include("bankcrm.api.urls")),
     path("", include("bankcrm.org.urls")),
     path("customers/", include("bankcrm.customers.urls")),

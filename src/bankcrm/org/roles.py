@@ -44,9 +44,21 @@ _WORK = {
     "interactions.change_task",
 }
 
+# Reference data a system administrator keeps in the admin site (/admin/).
+_ADMINISTER = {
+    f"{model}.{verb}_{name}"
+    for model, names in {
+        "org": ("staff", "branch", "team"),
+        "products": ("product",),
+        "customers": ("tag",),
+    }.items()
+    for name in names
+    for verb in ("view", "add", "change")
+} | {"org.view_apitoken", "org.change_apitoken"}
+
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SYSTEM_ADMIN: frozenset(
-        _VIEW | {"org.manage_staff", "org.manage_branches", "org.manage_api_tokens"}
+        _VIEW | _ADMINISTER | {"org.manage_staff", "org.manage_branches", "org.manage_api_tokens"}
     ),
     Role.ANALYST: frozenset(_VIEW | {"customers.export_customer"}),
     Role.BRANCH_MANAGER: frozenset(
