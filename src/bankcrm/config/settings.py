@@ -27,6 +27,7 @@ FIELD_ENCRYPTION_KEYS = env_list("BANKCRM_FIELD_KEYS", DEVELOPMENT_FIELD_KEYS)
 BLIND_INDEX_KEY = env("BANKCRM_INDEX_KEY", DEVELOPMENT_INDEX_KEY)
 
 INSTALLED_APPS = [
+    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -34,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # its bundled Swagger UI files: /api/docs works offline, never from a CDN
     "bankcrm.common",
     "bankcrm.org",
     "bankcrm.audit",
