@@ -49,7 +49,7 @@ def _check_number(product: Product, number: str, confirm_luhn: bool) -> str:
             return identifiers.card_number(number, confirmed=confirm_luhn).value
         return identifiers.account_number(number).value
     except ValidationError as exc:
-        raise ValidationError({"account_number": exc.messages}, code=exc.code) from exc
+        raise ValidationError({"account_number": exc.error_list}) from exc  # keeps the codes
 
 
 @transaction.atomic
