@@ -218,3 +218,93 @@ def customer_360(*, actor, pk: int) -> Customer360:
         history=list(customer_history(customer_id=customer.pk)),
         next_stages=lifecycle_next_stages(customer.lifecycle_stage),
     )
+
+
+# --- Book summary for the staff workbench (appended for the web UI) -------------------------
+
+# AUM bands as Chinese retail banks tier customers: mass, affluent, wealth, private banking.
+AUM_BANDS: tuple[tuple[Decimal, Decimal | None], ...] = (
+    (Decimal("0"), Decimal("50000")),
+    (Decimal("50000"), Decimal("500000")),
+    (Decimal("500000"), Decimal("6000000")),
+    (Decimal("6000000"), None),
+)
+
+
+@dataclass
+class StageTotal:
+    stage: str
+    label: str
+    customers: int
+    aum: Decimal
+    liabilities: Decimal
+
+
+@dataclass
+class BandCount:
+    lower: Decimal
+    upper: Decimal | None
+    customers: int
+
+
+@dataclass
+class BookSummary:
+    """The actor's book (what they can see): counts and AUM, computed by aggregate queries."""
+
+    customers: int
+    aum: Decimal
+    liabilities: Decimal
+    by_stage: list[StageTotal]
+    bands: list[BandCount]
+    top: list[Customer]
+
+
+def book_summary(*, actor, top: int = 8) -> BookSummary:
+    """Three queries whatever the book's size: totals per stage, band counts, the top customers."""
+    from django.db.models import Count, Sum
+
+    from bankcrm.customers.models import LifecycleStage
+
+    qs = customers_visible_to(actor)
+    rows = {
+        row["lifecycle_stage"]: row
+        for row in qs.order_by()
+        .values("lifecycle_stage")
+        .annotate(n=Count("id"), aum_sum=Sum("aum"), liabilities_sum=Sum("liabilities"))
+    }
+    by_stage = []
+    for stage in LifecycleStage:
+        row = rows.get(stage.value)
+        if row is None:
+            continue
+        by_stage.append(
+            StageTotal(
+                stage=stage.value,
+                label=str(stage.label),
+                customers=row["n"],
+                aum=row["aum_sum"] or Decimal("0"),
+                liabilities=row["liabilities_sum"] or Decimal("0"),
+            )
+        )
+    band_filters = {}
+    for i, (lower, upper) in enumerate(AUM_BANDS):
+        condition = Q(aum__gte=lower) if i else Q()
+        if upper is not None:
+            condition &= Q(aum__lt=upper)
+        band_filters[f"band{i}"] = Count("id", filter=condition)
+    band_counts = qs.order_by().aggregate(**band_filters) if by_stage else {}
+    bands = [
+        BandCount(lower=lower, upper=upper, customers=band_counts.get(f"band{i}") or 0)
+        for i, (lower, upper) in enumerate(AUM_BANDS)
+    ]
+    top_customers = (
+        list(qs.select_related("branch", "rm").order_by("-aum", "-id")[:top]) if by_stage else []
+    )
+    return BookSummary(
+        customers=sum(s.customers for s in by_stage),
+        aum=sum((s.aum for s in by_stage), Decimal("0")),
+        liabilities=sum((s.liabilities for s in by_stage), Decimal("0")),
+        by_stage=by_stage,
+        bands=bands,
+        top=top_customers,
+    )
