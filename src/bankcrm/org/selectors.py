@@ -1,6 +1,7 @@
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from bankcrm.org.models import Branch, Staff
+from bankcrm.org.models import ApiToken, Branch, Staff
 from bankcrm.org.roles import Role, Scope
 
 
@@ -26,3 +27,21 @@ def staff_visible_to(actor: Staff) -> QuerySet[Staff]:
 
 def relationship_managers_visible_to(actor: Staff) -> QuerySet[Staff]:
     return staff_visible_to(actor).filter(role=Role.RELATIONSHIP_MANAGER).order_by("username")
+
+
+def api_token_active(*, digest: str) -> ApiToken | None:
+    """The usable API token with this digest (not revoked, not expired, staff active), or None.
+
+    One indexed query that also loads the staff member and their branch, so the request that
+    follows can scope without further reads.
+    """
+    return (
+        ApiToken.objects.select_related("staff__branch")
+        .filter(
+            digest=digest,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            staff__is_active=True,
+        )
+        .first()
+    )
