@@ -18,3 +18,32 @@ def customer(bank):
         id_number="11010519491231002X",
         email="sanfeng@example.cn",
     )
+
+
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+        or (marker and marker.kwargs.get("transaction"))
+    )
+
+
+@pytest.fixture(autouse=True)
+def _audit_append_only_guard(request):
+    """Tests that commit (live server, transaction=True) end with Django flushing every table,
+    which the audit table's append-only triggers rightly refuse. Lift the guard for that flush
+    only; it is back before the next such test starts."""
+    if not _is_transactional(request):
+        yield
+        return
+    import importlib
+
+    from django.db import connection
+
+    migration = importlib.import_module("bankcrm.audit.migrations.0002_append_only")
+    with connection.schema_editor(atomic=False) as editor:
+        migration.backwards(None, editor)
+        migration.forwards(None, editor)
+    yield
+    with connection.schema_editor(atomic=False) as editor:
+        migration.backwards(None, editor)

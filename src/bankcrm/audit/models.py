@@ -3,10 +3,25 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Audit rows are written once: the application has no code path that edits or deletes."""
+
+    def update(self, **kwargs):
+        raise TypeError("Audit events are append-only.")
+
+    def delete(self):
+        raise TypeError("Audit events are append-only.")
+
+    def bulk_update(self, *args, **kwargs):
+        raise TypeError("Audit events are append-only.")
+
+
 class AuditEvent(models.Model):
     """Who did what, when (UTC), from where, to which object, and with what outcome.
 
     Never holds a protected value itself: changes to C2 fields record only the field name.
+    Entries form a hash chain: `hash` covers the entry's content and the previous entry's hash,
+    so editing, deleting or reordering any row breaks verification (`bankcrm verify_audit`).
     """
 
     class Outcome(models.TextChoices):
@@ -33,6 +48,11 @@ class AuditEvent(models.Model):
     )
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(max_length=255, blank=True)
+    seq = models.BigIntegerField(_("sequence"), unique=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit event")
@@ -41,3 +61,21 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Audit events are append-only.")
+
+
+class AuditChainHead(models.Model):
+    """One row: the last entry's sequence number and hash. Writers lock it to extend the chain."""
+
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
