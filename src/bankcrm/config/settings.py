@@ -131,6 +131,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env("BANKCRM_STATIC_ROOT", str(HOME_DIR / "staticfiles")))
 NODE_MODULES = Path(env("BANKCRM_NODE_MODULES", str(HOME_DIR / "node_modules")))
 STATICFILES_DIRS = [
+    BASE_DIR / "static",  # our own CSS/JS (bankcrm/...), beside the project templates
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/bootstrap-icons", NODE_MODULES / "bootstrap-icons" / "font"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
