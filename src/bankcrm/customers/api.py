@@ -12,7 +12,7 @@ from typing import Annotated, ClassVar, Literal
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from bankcrm.api.pagination import ID_DESC, decode_cursor, encode_cursor
 from bankcrm.api.schemas import (
@@ -378,7 +378,9 @@ def customer_create(request: HttpRequest, payload: CustomerCreateIn):
         **fields,
     )
     customer = selectors.customer_get(actor=actor, pk=customer.pk)
-    return 201, CustomerWriteOut.from_orm(customer).model_copy(update={"warnings": warnings})
+    return Status(
+        201, CustomerWriteOut.from_orm(customer).model_copy(update={"warnings": warnings})
+    )
 
 
 @router.get("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})

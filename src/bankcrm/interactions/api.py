@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
 from bankcrm.api.pagination import Keyset, keyset_page
@@ -120,6 +120,13 @@ class TaskFilterIn(PageIn):
     status: TaskStatusT | None = None
 
 
+def _interaction(request: HttpRequest, interaction_id: int) -> Interaction:
+    return get_object_or_404(
+        selectors.interactions_visible_to(request.auth).select_related("staff"),
+        pk=interaction_id,
+    )
+
+
 def _task(request: HttpRequest, task_id: int) -> Task:
     return get_object_or_404(
         selectors.tasks_visible_to(request.auth).select_related("assignee"), pk=task_id
@@ -156,15 +163,12 @@ def interaction_create(request: HttpRequest, customer_id: Id, payload: Interacti
     interaction = services.interaction_create(
         actor=actor, customer=customer, **payload.model_dump(exclude_unset=True)
     )
-    return 201, interaction
+    return Status(201, _interaction(request, interaction.pk))
 
 
 @router.get("/interactions/{interaction_id}", response={200: InteractionOut, **ERRORS})
 def interaction_detail(request: HttpRequest, interaction_id: Id):
-    return get_object_or_404(
-        selectors.interactions_visible_to(request.auth).select_related("staff"),
-        pk=interaction_id,
-    )
+    return _interaction(request, interaction_id)
 
 
 @router.get(
@@ -212,7 +216,7 @@ def task_create(request: HttpRequest, customer_id: Id, payload: TaskCreateIn):
         due_date=payload.due_date,
         notes=payload.notes,
     )
-    return 201, _task(request, task.pk)
+    return Status(201, _task(request, task.pk))
 
 
 @router.get("/tasks/{task_id}", response={200: TaskOut, **ERRORS})

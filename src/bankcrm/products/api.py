@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from bankcrm.api.pagination import ID_DESC, keyset_page
 from bankcrm.api.schemas import (
@@ -136,7 +136,7 @@ def holding_create(request: HttpRequest, customer_id: Id, payload: HoldingCreate
         product=product,
         **payload.model_dump(exclude={"product_code"}),
     )
-    return 201, _holding(request, holding.pk)
+    return Status(201, _holding(request, holding.pk))
 
 
 @router.get("/holdings/{holding_id}", response={200: HoldingOut, **ERRORS})
