@@ -14,8 +14,9 @@ from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bankcrm.common.errors import ConflictError
@@ -176,28 +177,32 @@ ACTION_LABELS = {
     "holding.create": gettext_lazy("Holding opened"),
     "holding.update": gettext_lazy("Holding updated"),
 }
-EXTRA_FIELD_LABELS = {
-    "tags": gettext_lazy("tags"),
-    "rm": gettext_lazy("relationship manager"),
-    "channel": gettext_lazy("channel"),
-    "purpose": gettext_lazy("purpose"),
-    "source": gettext_lazy("source"),
-    "status": gettext_lazy("status"),
-    "title": gettext_lazy("title"),
-    "due_date": gettext_lazy("due date"),
-    "outcome": gettext_lazy("outcome"),
-    "assignee": gettext_lazy("assignee"),
-    "kind": gettext_lazy("kind"),
-    "related": gettext_lazy("related customer"),
-}
 
 
-def _field_label_and_choices(name: str) -> tuple[str, dict]:
+def _models_by_object_type() -> dict:
+    from bankcrm.customers.models import Consent, Relationship
+    from bankcrm.interactions.models import Interaction, Task
+    from bankcrm.products.models import Holding
+
+    return {
+        "customer": Customer,
+        "consent": Consent,
+        "relationship": Relationship,
+        "interaction": Interaction,
+        "task": Task,
+        "holding": Holding,
+    }
+
+
+STAFF_FIELDS = frozenset({"rm", "assignee", "actor", "staff"})
+
+
+def _field_label_and_choices(model, name: str) -> tuple[str, dict]:
     try:
-        field = Customer._meta.get_field(name)
+        field = model._meta.get_field(name)
     except FieldDoesNotExist:
-        return str(EXTRA_FIELD_LABELS.get(name, name)), {}
-    choices = {str(k): str(v) for k, v in (field.flatchoices or [])}
+        return name.replace("_", " "), {}
+    choices = {str(k): str(v) for k, v in (getattr(field, "flatchoices", None) or [])}
     return str(getattr(field, "verbose_name", name)), choices
 
 
@@ -210,12 +215,57 @@ def _display(value, choices: dict) -> str:
 
 
 def history_rows(events) -> list[dict]:
-    """Audit events as the change history shows them: protected values are never shown."""
+    """Audit events as the change history shows them. Protected values are never in the log,
+    so they show only as a padlock; staff ids become names (one query for the whole list)."""
+    from bankcrm.customers.models import Channel
+    from bankcrm.org.models import Branch, Staff
+
+    models = _models_by_object_type()
+    staff_ids, branch_ids = set(), set()
+    for event in events:
+        for name, value in (event.changes or {}).items():
+            values = value if isinstance(value, list) else [value]
+            ints = {v for v in values if isinstance(v, int)}
+            if name in STAFF_FIELDS:
+                staff_ids |= ints
+            elif name == "branch":
+                branch_ids |= ints
+    staff_names = (
+        {
+            str(pk): display or username
+            for pk, display, username in Staff.objects.filter(pk__in=staff_ids).values_list(
+                "pk", "display_name", "username"
+            )
+        }
+        if staff_ids
+        else {}
+    )
+    branch_names = (
+        {
+            str(b.pk): b.display_name(get_language() or "")
+            for b in Branch.objects.filter(pk__in=branch_ids)
+        }
+        if branch_ids
+        else {}
+    )
+    channel_labels = {str(k): str(v) for k, v in Channel.choices}
     rows = []
     for event in events:
+        model = models.get(event.object_type, Customer)
         changes = []
-        for name, value in (event.changes or {}).items():
-            label, choices = _field_label_and_choices(name)
+        items = (event.changes or {}).items()
+        if event.action == "customer.create":
+            labels = [_field_label_and_choices(model, name)[0] for name, _v in items]
+            changes.append({"field": _("Fields set"), "value": ", ".join(labels)})
+            items = []
+        for name, value in items:
+            label, choices = _field_label_and_choices(model, name)
+            if name in STAFF_FIELDS:
+                choices = staff_names
+            elif name == "branch":
+                choices = branch_names
+            elif name == "preferred_channels":
+                choices = channel_labels
             if value is None:
                 changes.append({"field": label, "protected": True})
             elif isinstance(value, list) and len(value) == 2:
@@ -290,6 +340,7 @@ def render_360(
         if actor.has_perm("customers.assign_customer")
         else None,
         "open_tasks": sum(1 for t in data.tasks if t.status == "open"),
+        "today": timezone.localdate(),
     }
     return render(request, "customers/detail.html", context, status=status)
 

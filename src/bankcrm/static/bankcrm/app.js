@@ -19,25 +19,34 @@
   }
 
   function pieOption(data, donut) {
-    return {
+    var option = {
       color: PALETTE,
       tooltip: {
         trigger: "item",
         valueFormatter: function (v) { return formatNumber(v); }
       },
-      legend: { type: "scroll", bottom: 0, left: "center", textStyle: { fontSize: 11 } },
       series: [{
         name: data.title,
         type: "pie",
-        radius: donut ? ["45%", "70%"] : ["0%", "65%"],
-        center: ["50%", "44%"],
         avoidLabelOverlap: true,
         itemStyle: { borderColor: "#fff", borderWidth: 2 },
-        label: donut ? { show: false } : { formatter: "{b}\n{d}%", fontSize: 11 },
         data: data.items
-      }],
-      title: { text: data.title, left: "center", top: 0, textStyle: { fontSize: 13, fontWeight: 500 } }
+      }]
     };
+    if (donut) {
+      /* Small donut beside a legend; the card or header gives the title. */
+      option.legend = { orient: "vertical", right: 0, top: "middle", itemWidth: 10, itemHeight: 10, textStyle: { fontSize: 11 } };
+      option.series[0].radius = ["50%", "80%"];
+      option.series[0].center = ["28%", "50%"];
+      option.series[0].label = { show: false };
+    } else {
+      option.title = { text: data.title, left: "center", top: 0, textStyle: { fontSize: 13, fontWeight: 500 } };
+      option.legend = { type: "scroll", bottom: 0, left: "center", textStyle: { fontSize: 11 } };
+      option.series[0].radius = ["0%", "56%"];
+      option.series[0].center = ["50%", "53%"];
+      option.series[0].label = { formatter: "{b}\n{d}%", fontSize: 11 };
+    }
+    return option;
   }
 
   function barOption(data) {
