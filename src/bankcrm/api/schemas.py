@@ -70,3 +70,10 @@ class BranchRef(Schema):
 class StaffRef(Schema):
     id: int
     display_name: str
+
+
+class PageIn(Schema):
+    """Query parameters of every cursor-paginated list."""
+
+    cursor: Cursor | None = Field(None, description="The next_cursor of the previous page.")
+    limit: Limit = PAGE_SIZE

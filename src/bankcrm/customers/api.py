@@ -17,14 +17,12 @@ from ninja import Field, Query, Router, Schema, Status
 from bankcrm.api.pagination import ID_DESC, decode_cursor, encode_cursor
 from bankcrm.api.schemas import (
     ERRORS,
-    PAGE_SIZE,
     WRITE_ERRORS,
     BranchRef,
-    Cursor,
     Id,
     InputSchema,
-    Limit,
     Money,
+    PageIn,
     PatchSchema,
     StaffRef,
     choice,
@@ -204,7 +202,7 @@ class CustomerPatchIn(PatchSchema):
     tag_ids: TagIds | None = None
 
 
-class CustomerFilterIn(Schema):
+class CustomerFilterIn(PageIn):
     q: _text(100) = Field(
         "", description="Name (Chinese or pinyin prefix), customer number, mobile or ID number."
     )
@@ -214,8 +212,6 @@ class CustomerFilterIn(Schema):
     tag_id: Id | None = None
     aum_min: Money | None = None
     aum_max: Money | None = None
-    cursor: Cursor | None = None
-    limit: Limit = PAGE_SIZE
 
 
 class CustomerSearchIn(CustomerFilterIn, InputSchema):
@@ -383,7 +379,9 @@ def customer_create(request: HttpRequest, payload: CustomerCreateIn):
     )
 
 
-@router.get("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})
+@router.get(
+    "/customers/{customer_id}", response={200: CustomerOut, **ERRORS}, summary="Get a customer"
+)
 def customer_detail(request: HttpRequest, customer_id: Id):
     return selectors.customer_get(actor=request.auth, pk=customer_id)
 

@@ -13,12 +13,10 @@ from pydantic import AwareDatetime
 from bankcrm.api.pagination import Keyset, keyset_page
 from bankcrm.api.schemas import (
     ERRORS,
-    PAGE_SIZE,
     WRITE_ERRORS,
-    Cursor,
     Id,
     InputSchema,
-    Limit,
+    PageIn,
     PatchSchema,
     StaffRef,
     choice,
@@ -108,11 +106,6 @@ class TaskPatchIn(PatchSchema):
     status: TaskStatusT | None = None
 
 
-class PageIn(Schema):
-    cursor: Cursor | None = None
-    limit: Limit = PAGE_SIZE
-
-
 class TaskFilterIn(PageIn):
     customer_id: Id | None = Field(
         None, description="Tasks of this customer (anyone's); without it, your own tasks."
@@ -166,7 +159,11 @@ def interaction_create(request: HttpRequest, customer_id: Id, payload: Interacti
     return Status(201, _interaction(request, interaction.pk))
 
 
-@router.get("/interactions/{interaction_id}", response={200: InteractionOut, **ERRORS})
+@router.get(
+    "/interactions/{interaction_id}",
+    response={200: InteractionOut, **ERRORS},
+    summary="Get an interaction",
+)
 def interaction_detail(request: HttpRequest, interaction_id: Id):
     return _interaction(request, interaction_id)
 
@@ -219,7 +216,7 @@ def task_create(request: HttpRequest, customer_id: Id, payload: TaskCreateIn):
     return Status(201, _task(request, task.pk))
 
 
-@router.get("/tasks/{task_id}", response={200: TaskOut, **ERRORS})
+@router.get("/tasks/{task_id}", response={200: TaskOut, **ERRORS}, summary="Get a task")
 def task_detail(request: HttpRequest, task_id: Id):
     return _task(request, task_id)
 

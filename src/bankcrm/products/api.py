@@ -14,13 +14,11 @@ from ninja import Field, Query, Router, Schema, Status
 from bankcrm.api.pagination import ID_DESC, keyset_page
 from bankcrm.api.schemas import (
     ERRORS,
-    PAGE_SIZE,
     WRITE_ERRORS,
-    Cursor,
     Id,
     InputSchema,
-    Limit,
     Money,
+    PageIn,
     PatchSchema,
     choice,
 )
@@ -87,11 +85,6 @@ class HoldingPatchIn(PatchSchema):
     matures_on: date | None = None
 
 
-class PageIn(Schema):
-    cursor: Cursor | None = None
-    limit: Limit = PAGE_SIZE
-
-
 def _holding(request: HttpRequest, holding_id: int) -> Holding:
     return get_object_or_404(
         selectors.holdings_visible_to(request.auth).select_related("product"), pk=holding_id
@@ -139,7 +132,7 @@ def holding_create(request: HttpRequest, customer_id: Id, payload: HoldingCreate
     return Status(201, _holding(request, holding.pk))
 
 
-@router.get("/holdings/{holding_id}", response={200: HoldingOut, **ERRORS})
+@router.get("/holdings/{holding_id}", response={200: HoldingOut, **ERRORS}, summary="Get a holding")
 def holding_detail(request: HttpRequest, holding_id: Id):
     return _holding(request, holding_id)
 
