@@ -215,6 +215,7 @@ class CustomerForm(BootstrapMixin, forms.Form):
                 label=_("Branch"),
                 queryset=branches_visible_to(actor),
                 initial=actor.branch_id,
+                required=False,
                 empty_label=None,
             )
             if actor.scope != Scope.OWN_BOOK:

@@ -105,7 +105,7 @@ def customer_create_view(request: HttpRequest) -> HttpResponse:
         try:
             customer, warnings = customer_create(
                 actor=request.user,
-                branch=form.cleaned_data["branch"],
+                branch=form.cleaned_data.get("branch") or request.user.branch,
                 rm=rm,
                 tags=list(form.cleaned_data.get("tags") or []),
                 **form.service_fields(),
