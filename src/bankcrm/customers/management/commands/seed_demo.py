@@ -1,0 +1,43 @@
+"""`bankcrm seed_demo --customers N [--seed S]`: build or extend the demo bank."""
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
+
+from bankcrm.demo.load import seed
+
+
+class Command(BaseCommand):
+    help = "Build a realistic demo bank: branches, staff, customers, holdings, activity."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--customers", type=int, default=20_000)
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument(
+            "--workers", type=int, default=None, help="generator processes (default: CPUs)"
+        )
+        parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument("--no-analyze", action="store_true")
+
+    def handle(self, *args, **options) -> None:
+        if options["customers"] < 0:
+            self.stderr.write(_("The number of customers cannot be negative."))
+            raise SystemExit(2)
+        result = seed(
+            customers=options["customers"],
+            seed=options["seed"],
+            workers=options["workers"],
+            progress=not options["no_progress"],
+            analyze=not options["no_analyze"],
+        )
+        self.stdout.write(
+            _(
+                "Demo bank: %(requested)s customers wanted, %(created)s created "
+                "(%(rows)s rows) in %(seconds).1f s."
+            )
+            % {
+                "requested": f"{result.requested:,}",
+                "created": f"{result.created:,}",
+                "rows": f"{result.rows:,}",
+                "seconds": result.seconds,
+            }
+        )
