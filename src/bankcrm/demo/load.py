@@ -38,6 +38,7 @@ class SeedResult:
     created: int
     rows: int
     seconds: float
+    insert_seconds: float = 0.0  # of which spent writing to the database
     by_table: dict[str, int] = field(default_factory=dict)
 
 
@@ -78,11 +79,13 @@ def seed(
     )
     with bar:
         for chunk in _chunks(plan, tasks, workers):
+            writing = time.perf_counter()
             with transaction.atomic():
                 _resolve_id_collisions(chunk)
                 for table in chunk.tables:
                     inserted = _insert(table)
                     result.by_table[table.model] = result.by_table.get(table.model, 0) + inserted
+            result.insert_seconds += time.perf_counter() - writing
             result.created += chunk.customers
             result.rows += chunk.rows
             bar.update(chunk.customers)

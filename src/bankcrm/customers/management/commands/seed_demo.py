@@ -32,12 +32,13 @@ class Command(BaseCommand):
         self.stdout.write(
             _(
                 "Demo bank: %(requested)s customers wanted, %(created)s created "
-                "(%(rows)s rows) in %(seconds).1f s."
+                "(%(rows)s rows) in %(seconds).1f s (%(insert).1f s writing)."
             )
             % {
                 "requested": f"{result.requested:,}",
                 "created": f"{result.created:,}",
                 "rows": f"{result.rows:,}",
                 "seconds": result.seconds,
+                "insert": result.insert_seconds,
             }
         )
