@@ -9,13 +9,10 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from bankcrm.customers.models import Customer
 from tests import factories
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls of the test itself
-# (building data, checking the result) are still plain synchronous code.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -24,7 +21,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def chromium_page():
+def chromium_page(monkeypatch):
     if not CHROMIUM.exists():
         reason = f"{CHROMIUM} is not installed (apt-get install chromium fonts-noto-cjk)"
         if os.environ.get("BANKCRM_REQUIRE_BROWSER") == "1":
@@ -32,6 +29,10 @@ def chromium_page():
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test itself
+    # (building data, checking the result) are still plain synchronous code. Only for this test:
+    # the variable must not leak into other tests (the deployment check refuses it).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-GB")
@@ -40,6 +41,9 @@ def chromium_page():
             yield page
         finally:
             browser.close()
+            # The ORM calls made while Playwright's loop ran opened their own connection: close
+            # it, or PostgreSQL refuses to drop the test database at the end of the run.
+            connections.close_all()
 
 
 def test_find_by_mobile_open_360_edit_and_see_the_change(
