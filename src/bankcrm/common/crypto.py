@@ -3,7 +3,9 @@
 Field values are encrypted with MultiFernet: the first key in settings.FIELD_ENCRYPTION_KEYS
 encrypts, every listed key decrypts, so keys rotate without downtime (`bankcrm rotate_keys`
 re-encrypts under the newest key). Blind indexes are HMAC-SHA256 under a separate key, so the
-database can answer "which customer has this mobile number" without holding the number.
+database can answer "which customer has this mobile number" without holding the number. While
+the index key is rotated, settings.BLIND_INDEX_KEY_PREVIOUS holds the old one: lookups try both
+digests (`blind_index_candidates`) until `bankcrm rotate_keys --index` has re-indexed every row.
 """
 
 import hashlib
@@ -50,15 +52,42 @@ def rotate(token: str) -> str:
     """Re-encrypt a token under the newest key."""
     try:
         return fernet().rotate(token.encode("ascii")).decode("ascii")
-    except InvalidToken as exc:
+    except (InvalidToken, UnicodeError) as exc:
         raise DecryptionError("A protected value could not be decrypted.") from exc
+
+
+@cache
+def _newest(key: str) -> Fernet:
+    return Fernet(key.encode())
+
+
+def is_current(token: str) -> bool:
+    """Whether a token is already encrypted under the newest key (nothing left to rotate)."""
+    try:
+        _newest(settings.FIELD_ENCRYPTION_KEYS[0]).decrypt(token.encode("ascii"))
+    except (InvalidToken, UnicodeError):
+        return False
+    return True
+
+
+def _digest(key: str, kind: str, normalized_value: str) -> str:
+    digest = hmac.new(key.encode(), f"{kind}:{normalized_value}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
 
 
 def blind_index(kind: str, normalized_value: str) -> str:
     """A keyed, deterministic digest of a normalised value; `kind` separates the domains."""
-    key = settings.BLIND_INDEX_KEY.encode()
-    digest = hmac.new(key, f"{kind}:{normalized_value}".encode(), hashlib.sha256)
-    return digest.hexdigest()[:32]
+    return _digest(settings.BLIND_INDEX_KEY, kind, normalized_value)
+
+
+def blind_index_candidates(kind: str, normalized_value: str) -> tuple[str, ...]:
+    """The digests a stored row may carry: under the current key and, during an index-key
+    rotation, under the previous one."""
+    current = blind_index(kind, normalized_value)
+    previous = getattr(settings, "BLIND_INDEX_KEY_PREVIOUS", "")
+    if not previous or previous == settings.BLIND_INDEX_KEY:
+        return (current,)
+    return (current, _digest(previous, kind, normalized_value))
 
 
 def generate_key() -> str:

@@ -25,6 +25,9 @@ DEVELOPMENT_FIELD_KEYS = ["ZGV2LW9ubHktZmllbGQta2V5LTAxMjM0NTY3ODlhYmM="]
 DEVELOPMENT_INDEX_KEY = "dev-only-blind-index-key"
 FIELD_ENCRYPTION_KEYS = env_list("BANKCRM_FIELD_KEYS", DEVELOPMENT_FIELD_KEYS)
 BLIND_INDEX_KEY = env("BANKCRM_INDEX_KEY", DEVELOPMENT_INDEX_KEY)
+# Only while the index key is rotated: the old key, so searches still find rows not yet
+# re-indexed by `bankcrm rotate_keys --index` (docs/security.md). Remove it afterwards.
+BLIND_INDEX_KEY_PREVIOUS = env("BANKCRM_INDEX_KEY_PREVIOUS", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -11,7 +11,8 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from bankcrm.common import crypto, identifiers
+from bankcrm.common import identifiers
+from bankcrm.common.protection import index_lookup
 from bankcrm.common.text import has_cjk
 from bankcrm.customers.models import Customer
 from bankcrm.org.roles import Scope
@@ -46,7 +47,7 @@ def _search_condition(query: str) -> Q | None:
         return None
     compact = "".join(q.split())
     if "@" in compact:
-        return Q(email_bidx=crypto.blind_index("email", identifiers.email(compact).value))
+        return index_lookup(Customer, "email", identifiers.email(compact).value)
     if compact.isdigit() and len(compact) == 12:
         return Q(number=compact)
     if compact.lstrip("+").isdigit() and 11 <= len(compact.lstrip("+")) <= 13:
@@ -55,9 +56,9 @@ def _search_condition(query: str) -> Q | None:
         except Exception:  # noqa: BLE001 - not a mobile: fall through to other kinds
             e164 = None
         if e164:
-            return Q(mobile_bidx=crypto.blind_index("mobile", e164))
+            return index_lookup(Customer, "mobile", e164)
     if len(compact) == 18 and compact[:17].isalnum() and compact.isascii():
-        return Q(id_number_bidx=crypto.blind_index("id_number", compact.upper()))
+        return index_lookup(Customer, "id_number", compact.upper())
     if has_cjk(q):
         return Q(name__startswith=q)
     letters = "".join(ch for ch in q.lower() if ch.isascii() and ch.isalnum())
@@ -66,7 +67,7 @@ def _search_condition(query: str) -> Q | None:
     if letters:
         condition = Q(name_pinyin__startswith=letters) | Q(name_initials__startswith=letters)
         if 5 <= len(compact) <= 20 and compact.isalnum():  # could be a passport number
-            condition |= Q(id_number_bidx=crypto.blind_index("id_number", compact.upper()))
+            condition |= index_lookup(Customer, "id_number", compact.upper())
         return condition
     return None
 

@@ -7,9 +7,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from bankcrm.common import crypto, identifiers
+from bankcrm.common import identifiers
+from bankcrm.common.protection import index_digest
 from bankcrm.common.text import pinyin_keys
-from bankcrm.customers.models import Channel, IdType, Kind
+from bankcrm.customers.models import Channel, Customer, IdType, Kind
 
 PROTECTED_FIELDS = ("id_number", "mobile", "email")
 
@@ -31,7 +32,7 @@ def blind_indexes(values: dict[str, Any]) -> dict[str, str]:
     out = {}
     for name in PROTECTED_FIELDS:
         if name in values:
-            out[f"{name}_bidx"] = crypto.blind_index(name, values[name]) if values[name] else ""
+            out[f"{name}_bidx"] = index_digest(Customer, name, values[name] or "")
     return out
 
 

@@ -9,8 +9,9 @@ from django.db.models import Case, DecimalField, F, Sum, Value, When
 from django.utils.translation import gettext as _
 
 from bankcrm.audit.services import audit_record
-from bankcrm.common import crypto, identifiers
+from bankcrm.common import identifiers
 from bankcrm.common.errors import ConflictError, ensure_perm
+from bankcrm.common.protection import index_digest, index_lookup
 from bankcrm.customers.models import Customer
 from bankcrm.products.models import LIABILITY_TYPES, Holding, Product, ProductType
 
@@ -75,8 +76,8 @@ def holding_create(
         )
     if matures_on and matures_on < opened_on:
         errors["matures_on"] = _("The maturity date is before the opening date.")
-    bidx = crypto.blind_index("account_number", number)
-    if Holding.objects.filter(account_number_bidx=bidx).exists():
+    bidx = index_digest(Holding, "account_number", number)
+    if Holding.objects.filter(index_lookup(Holding, "account_number", number)).exists():
         errors["account_number"] = _("This account number is already recorded.")
     if errors:
         raise ValidationError(errors)
