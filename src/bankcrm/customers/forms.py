@@ -286,10 +286,14 @@ class LifecycleForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, next_stages: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if next_stages is not None:
-            self.fields["to_stage"].choices = [
-                (value, label) for value, label in LifecycleStage.choices if value in next_stages
-            ]
+            self.limit_to(next_stages)
         self.apply_bootstrap()
+
+    def limit_to(self, next_stages: list[str]) -> None:
+        """Offer only the stages the customer may move to next."""
+        self.fields["to_stage"].choices = [
+            (value, label) for value, label in LifecycleStage.choices if value in next_stages
+        ]
 
 
 class AssignForm(BootstrapMixin, forms.Form):

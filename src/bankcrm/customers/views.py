@@ -43,6 +43,7 @@ from bankcrm.customers.services import (
     customer_reveal,
     customer_update,
     lifecycle_change,
+    lifecycle_next_stages,
 )
 from bankcrm.products.models import LIABILITY_TYPES, ProductType
 
@@ -395,7 +396,7 @@ def customer_consent_view(request: HttpRequest, pk: int) -> HttpResponse:
         channel=form.cleaned_data["channel"],
         purpose=form.cleaned_data["purpose"],
         granted=form.cleaned_data["granted"],
-        source=f"staff:{request.user.username}",
+        source=f"staff:{request.user.username}"[:100],
     )
     if request.htmx:
         cells = consent_grid(customer=customer)
@@ -417,6 +418,7 @@ def customer_consent_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def customer_lifecycle_view(request: HttpRequest, pk: int) -> HttpResponse:
     customer = customer_get(actor=request.user, pk=pk)
+    # Every stage is accepted here so that the service explains a refused move in its own words.
     form = LifecycleForm(request.POST)
     if not form.is_valid():
         return render_360(request, pk, status=200, lifecycle_form=form)
@@ -429,6 +431,7 @@ def customer_lifecycle_view(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as exc:
         apply_service_errors(form, exc)
+        form.limit_to(lifecycle_next_stages(customer.lifecycle_stage))
         return render_360(request, pk, lifecycle_form=form)
     except ConflictError as exc:
         messages.error(request, exc.message)
