@@ -46,6 +46,10 @@ INSTALLED_APPS = [
     "bankcrm.products",
     "bankcrm.interactions",
     "bankcrm.api",
+    "django_tasks",
+    "django_tasks_db",
+    "bankcrm.analytics",
+    "bankcrm.integration",
 ]
 
 MIDDLEWARE = [
@@ -158,3 +162,18 @@ LOGGING = {
 # Customer list pages: rows per page (keyset pagination, no COUNT over the whole book).
 CUSTOMER_PAGE_SIZE = 25
 API_TOKEN_TTL_DAYS = env_int("BANKCRM_API_TOKEN_TTL_DAYS", 365)
+
+# The analytical warehouse: a Parquet lake read through Ibis (docs/warehouse.md).
+WAREHOUSE_BACKEND = env("BANKCRM_WAREHOUSE", "duckdb")
+WAREHOUSE_LAKE_PATH = Path(env("BANKCRM_LAKE_PATH", str(VAR_DIR / "lake")))
+WAREHOUSE_SPARK_MASTER = env("BANKCRM_SPARK_MASTER", "local[2]")
+WAREHOUSE_DUCKDB_MEMORY = env("BANKCRM_DUCKDB_MEMORY", "2GB")
+WAREHOUSE_DUCKDB_THREADS = env_int("BANKCRM_DUCKDB_THREADS", 0)
+WAREHOUSE_SYNC_INTERVAL = env_int("BANKCRM_WAREHOUSE_SYNC_INTERVAL", 60)
+# Background work: Django's tasks API, stored in the database, run by `bankcrm db_worker`.
+TASKS = {
+    "default": {
+        "BACKEND": env("BANKCRM_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}

@@ -1,0 +1,248 @@
+"""The one module that knows which engine runs the warehouse: DuckDB (default) or PySpark.
+
+Everything else in bankcrm.analytics builds Ibis expressions and calls `warehouse()` for the
+few things an engine must do itself: read a set of lake files as a table, write an expression
+to a Parquet object, run an expression into Arrow.
+
+Configuration (settings, from the environment; see docs/operations.md):
+  WAREHOUSE_BACKEND           BANKCRM_WAREHOUSE        duckdb | spark
+  WAREHOUSE_LAKE_PATH         BANKCRM_LAKE_PATH        the Parquet lake (shared storage when scaled)
+  WAREHOUSE_SPARK_MASTER      BANKCRM_SPARK_MASTER     e.g. local[2], spark://host:7077
+  WAREHOUSE_DUCKDB_MEMORY     BANKCRM_DUCKDB_MEMORY    DuckDB memory limit per process
+  WAREHOUSE_DUCKDB_THREADS    BANKCRM_DUCKDB_THREADS   0 = one per core
+
+DuckDB runs in-process and in memory: it holds no data of its own, only reads the lake, so any
+number of web, worker and ingest processes can use it at once (see docs/warehouse.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pyarrow as pa
+from django.conf import settings
+
+from bankcrm.analytics.schema import TableSpec
+
+
+class Warehouse(ABC):
+    name: str
+
+    def __init__(self, lake: Path) -> None:
+        self.lake = lake
+
+    @abstractmethod
+    def connection(self) -> Any:
+        """The Ibis backend for the calling thread."""
+
+    @abstractmethod
+    def read(self, paths: list[Path], spec: TableSpec) -> ibis.Table:
+        """The rows of these Parquet objects, cast to the table's canonical schema."""
+
+    @abstractmethod
+    def write(self, expr: ibis.Table, path: Path) -> None:
+        """Write an expression to one Parquet object at `path` (a file or a directory)."""
+
+    def to_arrow(self, expr: ibis.Expr) -> pa.Table:
+        return self.connection().to_pyarrow(expr)
+
+    def execute(self, expr: ibis.Expr) -> Any:
+        return self.connection().execute(expr)
+
+    @abstractmethod
+    def materialize(self, expr: ibis.Table) -> tuple[ibis.Table, Any]:
+        """Compute an expression once for several uses: (table, release callable)."""
+
+    def empty(self, spec: TableSpec) -> ibis.Table:
+        return ibis.memtable(spec.schema.to_pyarrow().empty_table())
+
+    @staticmethod
+    def conform(table: ibis.Table, spec: TableSpec) -> ibis.Table:
+        """Select the table's columns in order, cast to their canonical types."""
+        return table.select(
+            **{name: table[name].cast(dtype) for name, dtype in spec.schema.items()}
+        )
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        pass
+
+
+class DuckDBWarehouse(Warehouse):
+    name = "duckdb"
+
+    def __init__(self, lake: Path, memory_limit: str, threads: int, temp_dir: Path) -> None:
+        super().__init__(lake)
+        self.memory_limit = memory_limit
+        self.threads = threads
+        self.temp_dir = temp_dir
+        self._local = threading.local()
+
+    def connection(self) -> Any:
+        con = getattr(self._local, "con", None)
+        if con is None:
+            self.temp_dir.mkdir(parents=True, exist_ok=True)
+            con = ibis.duckdb.connect()
+            options = {
+                "memory_limit": self.memory_limit,
+                "temp_directory": str(self.temp_dir),
+                "TimeZone": "UTC",
+                "preserve_insertion_order": "false",
+                # Lake files are immutable (new names on every write): caching their
+                # metadata is always safe.
+                "enable_object_cache": "true",
+            }
+            if self.threads:
+                options["threads"] = str(self.threads)
+            for key, value in options.items():
+                con.raw_sql(f"SET {key} = '{value}'")
+            self._local.con = con
+            self._local.views = {}
+        return con
+
+    def read(self, paths: list[Path], spec: TableSpec) -> ibis.Table:
+        if not paths:
+            return self.empty(spec)
+        con = self.connection()
+        files = sorted(_duckdb_globs(paths))
+        digest = hashlib.sha256("\0".join(files).encode()).hexdigest()[:20]
+        name = f"lake_{spec.name}_{digest}"
+        views: dict[str, ibis.Table] = self._local.views
+        table = views.get(name)
+        if table is None:
+            quoted = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+            con.raw_sql(
+                f"CREATE OR REPLACE VIEW {name} AS "  # noqa: S608 - paths from the catalog
+                f"SELECT * FROM read_parquet([{quoted}], union_by_name = true)"
+            )
+            if len(views) > 256:  # keep the per-thread catalogue small
+                for old in list(views)[:128]:
+                    con.raw_sql(f"DROP VIEW IF EXISTS {old}")
+                    del views[old]
+            table = self.conform(con.table(name), spec)
+            views[name] = table
+        return table
+
+    def write(self, expr: ibis.Table, path: Path) -> None:
+        self.connection().to_parquet(expr, str(path), compression="snappy")
+
+    def materialize(self, expr: ibis.Table) -> tuple[ibis.Table, Any]:
+        con = self.connection()
+        name = f"_work_{uuid.uuid4().hex}"
+        table = con.create_table(name, expr, temp=True)
+        return table, lambda: con.drop_table(name, force=True)
+
+    def close(self) -> None:
+        con = getattr(self._local, "con", None)
+        if con is not None:
+            con.disconnect()
+            self._local.con = None
+
+
+def _duckdb_globs(paths: Iterable[Path]) -> Iterable[str]:
+    for path in paths:
+        # A directory is a Parquet object written by Spark: its part files.
+        yield str(path / "*.parquet") if path.is_dir() else str(path)
+
+
+class SparkWarehouse(Warehouse):
+    name = "spark"
+    _session_lock = threading.Lock()
+
+    def __init__(self, lake: Path, master: str) -> None:
+        super().__init__(lake)
+        self.master = master
+        self._con: Any = None
+
+    def session(self) -> Any:
+        from pyspark.sql import SparkSession
+
+        with self._session_lock:
+            builder = (
+                SparkSession.builder.master(self.master)
+                .appName("bankcrm")
+                .config("spark.sql.session.timeZone", "UTC")
+                .config("spark.sql.ansi.enabled", "false")
+                .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+                .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+                .config(
+                    "spark.sql.shuffle.partitions", os.environ.get("BANKCRM_SPARK_SHUFFLE", "4")
+                )
+                .config("spark.ui.enabled", "false")
+            )
+            return builder.getOrCreate()
+
+    def connection(self) -> Any:
+        if self._con is None:
+            self._con = ibis.pyspark.connect(self.session())
+        return self._con
+
+    def read(self, paths: list[Path], spec: TableSpec) -> ibis.Table:
+        if not paths:
+            return self.empty(spec)
+        con = self.connection()
+        files = sorted(str(p) for p in paths)
+        digest = hashlib.sha256("\0".join(files).encode()).hexdigest()[:20]
+        name = f"lake_{spec.name}_{digest}"
+        session = con._session
+        if not session.catalog.tableExists(name):
+            session.read.option("mergeSchema", "true").parquet(*files).createOrReplaceTempView(name)
+        return self.conform(con.table(name), spec)
+
+    def write(self, expr: ibis.Table, path: Path) -> None:
+        self.connection().to_parquet(expr, str(path))
+
+    def materialize(self, expr: ibis.Table) -> tuple[ibis.Table, Any]:
+        con = self.connection()
+        name = f"work_{uuid.uuid4().hex}"
+        view = con.create_view(name, expr, overwrite=True)
+        frame = con._session.table(name).cache()  # computed once, reused by each query
+        return view, lambda: (frame.unpersist(), con._session.catalog.dropTempView(name))
+
+
+_lock = threading.Lock()
+_current: dict[tuple, Warehouse] = {}
+
+
+def _config() -> tuple:
+    return (
+        settings.WAREHOUSE_BACKEND,
+        str(settings.WAREHOUSE_LAKE_PATH),
+        settings.WAREHOUSE_SPARK_MASTER,
+        settings.WAREHOUSE_DUCKDB_MEMORY,
+        settings.WAREHOUSE_DUCKDB_THREADS,
+    )
+
+
+def warehouse() -> Warehouse:
+    """The configured warehouse (one per process and configuration)."""
+    config = _config()
+    found = _current.get(config)
+    if found is not None:
+        return found
+    with _lock:
+        found = _current.get(config)
+        if found is None:
+            backend, lake, master, memory, threads = config
+            lake_path = Path(lake)
+            if backend == "duckdb":
+                found = DuckDBWarehouse(
+                    lake_path, memory, threads, temp_dir=lake_path.parent / "duckdb-tmp"
+                )
+            elif backend == "spark":
+                found = SparkWarehouse(lake_path, master)
+            else:
+                from django.core.exceptions import ImproperlyConfigured
+
+                raise ImproperlyConfigured(
+                    f"BANKCRM_WAREHOUSE must be 'duckdb' or 'spark', not {backend!r}."
+                )
+            _current[config] = found
+        return found

@@ -1,0 +1,731 @@
+"""Loading core-banking extracts and real-time pushes into the warehouse.
+
+One pipeline serves both paths. An extract is read in chunks (PyArrow's streaming CSV and
+Parquet readers: memory stays bounded whatever the file's size); each chunk is
+
+1. prepared in Arrow: row numbers, timestamps parsed in the extract's zone, account numbers
+   turned into their blind index (never stored) and looked up in the holdings snapshot;
+2. validated by one Ibis expression that gives every bad row its first failing column and a
+   reason code (see REASONS) while good rows go on;
+3. deduplicated by key, within the chunk and against the committed lake (only files whose
+   recorded key range overlaps the chunk's are read);
+4. written as one Parquet object and committed to the catalogue (see lake.commit).
+
+Every chunk commits on its own, so a load killed midway keeps what it committed and a re-run
+skips those rows as already present: the result is exactly that of one clean run.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import ibis
+import ibis.expr.datatypes as dt
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+from django.conf import settings
+
+from bankcrm.analytics import lake, schema, tables
+from bankcrm.analytics.backends import warehouse
+from bankcrm.analytics.mapping import FEEDS, Mapping, MappingError
+from bankcrm.common import crypto
+
+FEED_TABLES = {"transactions": schema.TRANSACTIONS, "balances": schema.DAILY_BALANCES}
+DEFAULT_CHUNK_ROWS = 1_000_000
+MAX_AMOUNT = Decimal("1000000000000")  # one trillion: anything larger is a broken extract
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+
+# Reason codes written to the rejects file and returned by the real-time API.
+REASONS = {
+    "required": "a required value is missing",
+    "too_long": "the value is longer than allowed",
+    "invalid_account": "not an account number (8 to 32 digits)",
+    "unknown_account": "no such account in the holdings snapshot",
+    "invalid_date": "not a date or time in the expected format",
+    "out_of_range": "outside the sane range",
+    "invalid_number": "not a decimal number",
+    "too_many_decimals": "more than two decimal places",
+    "zero_amount": "the amount is zero",
+    "invalid_currency": "not a three-letter currency code",
+    "unknown_value": "not one of the known codes",
+}
+
+
+class IngestError(Exception):
+    """An extract that cannot be loaded at all (unreadable, or a required column missing)."""
+
+
+@dataclass
+class IngestSummary:
+    feed: str
+    run: str
+    files: list[str] = field(default_factory=list)
+    rows_read: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    rejects_path: Path | None = None
+    seconds: float = 0.0
+    first_file_id: int | None = None
+    last_file_id: int | None = None
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows_read / self.seconds if self.seconds else 0.0
+
+
+@dataclass(frozen=True)
+class RowReject:
+    row: int
+    column: str
+    reason: str
+
+
+@dataclass
+class ChunkResult:
+    rows: int
+    loaded: int
+    rejected: int
+    skipped: int
+    rejects: list[RowReject]
+    committed: lake.LakeObject | None
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def expand_paths(patterns: Iterable[str]) -> list[Path]:
+    """Files named by each argument: a file, a glob, or a folder (its CSV and Parquet files)."""
+    found: list[Path] = []
+    for pattern in patterns:
+        path = Path(pattern)
+        if path.is_dir():
+            found.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file() and _format_of(p, None) and not p.name.startswith(".")
+                )
+            )
+        elif any(ch in pattern for ch in "*?["):
+            matches = sorted(Path(p) for p in glob.glob(pattern, recursive=True))
+            found.extend(p for p in matches if p.is_file())
+            if not matches:
+                raise IngestError(f"No file matches {pattern}.")
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise IngestError(f"No such file or folder: {pattern}.")
+    return list(dict.fromkeys(found))
+
+
+def _format_of(path: Path, forced: str | None) -> str | None:
+    if forced:
+        return forced
+    name = path.name.lower()
+    if name.endswith((".parquet", ".pq")):
+        return "parquet"
+    if name.endswith((".csv", ".txt", ".csv.gz", ".del")):
+        return "csv"
+    return None
+
+
+def total_rows(path: Path, mapping: Mapping) -> int | None:
+    if _format_of(path, mapping.format) == "parquet":
+        return pq.read_metadata(path).num_rows
+    return None
+
+
+def _columns_present(names: list[str], mapping: Mapping, path: Path) -> list[str]:
+    """Source columns to read; a required target whose column is absent stops the file."""
+    required = FEEDS[mapping.feed]
+    wanted = []
+    for rule in mapping.columns.values():
+        if rule.source and rule.source in names:
+            wanted.append(rule.source)
+        elif required[rule.target] and rule.default is None:
+            shown = rule.source or rule.target
+            raise IngestError(
+                f"{path.name}: the column {shown!r} (for {rule.target}) is not in the file."
+            )
+    if mapping.direction:
+        if mapping.direction.source not in names:
+            raise IngestError(f"{path.name}: the direction column is not in the file.")
+        wanted.append(mapping.direction.source)
+    return list(dict.fromkeys(wanted))
+
+
+def read_chunks(path: Path, mapping: Mapping, chunk_rows: int) -> Iterator[pa.Table]:
+    """The file's rows in chunks of `chunk_rows` (the last may be shorter), streamed."""
+    fmt = _format_of(path, mapping.format)
+    if fmt == "parquet":
+        try:
+            reader = pq.ParquetFile(path)
+        except (OSError, pa.ArrowInvalid) as exc:
+            raise IngestError(f"{path.name}: not a readable Parquet file ({exc}).") from exc
+        columns = _columns_present(reader.schema_arrow.names, mapping, path)
+        batches: Iterable[pa.RecordBatch] = reader.iter_batches(
+            batch_size=min(chunk_rows, 1_000_000), columns=columns
+        )
+    elif fmt == "csv":
+        batches = _csv_batches(path, mapping)
+    else:
+        raise IngestError(f"{path.name}: unknown file type (expected .csv or .parquet).")
+    yield from _rechunk(batches, chunk_rows)
+
+
+def _csv_batches(path: Path, mapping: Mapping) -> Iterator[pa.RecordBatch]:
+    read = pcsv.ReadOptions(
+        block_size=16 << 20, encoding=mapping.encoding, autogenerate_column_names=not mapping.header
+    )
+    parse = pcsv.ParseOptions(delimiter=mapping.delimiter)
+    try:
+        with pcsv.open_csv(path, read_options=read, parse_options=parse) as probe:
+            names = probe.schema.names
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise IngestError(f"{path.name}: not a readable CSV file ({exc}).") from exc
+    columns = _columns_present(names, mapping, path)
+    convert = pcsv.ConvertOptions(
+        column_types={name: pa.string() for name in columns},
+        include_columns=columns,
+        strings_can_be_null=True,
+        null_values=[""],
+        quoted_strings_can_be_null=True,
+    )
+    try:
+        with pcsv.open_csv(
+            path, read_options=read, parse_options=parse, convert_options=convert
+        ) as reader:
+            yield from reader
+    except pa.ArrowInvalid as exc:
+        raise IngestError(f"{path.name}: the CSV could not be parsed ({exc}).") from exc
+
+
+def _rechunk(batches: Iterable[pa.RecordBatch], size: int) -> Iterator[pa.Table]:
+    pending: list[pa.RecordBatch] = []
+    count = 0
+    for batch in batches:
+        while batch.num_rows:
+            take = min(size - count, batch.num_rows)
+            pending.append(batch.slice(0, take))
+            count += take
+            batch = batch.slice(take)
+            if count == size:
+                yield pa.Table.from_batches(pending)
+                pending, count = [], 0
+    if count:
+        yield pa.Table.from_batches(pending)
+
+
+# ----------------------------------------------------------------------------- preparing
+
+
+class AccountResolver:
+    """Account numbers → (blind index, customer) through the warehouse's holdings snapshot.
+
+    Each distinct number is hashed once per run; the numbers themselves are never written.
+    """
+
+    def __init__(self, *, preload: bool = True) -> None:
+        self.customers: dict[str, int] = {}
+        self.keys: dict[str, str] = {}
+        self.preloaded = preload
+        if preload:
+            self._fetch(None)
+
+    def _fetch(self, keys: list[str] | None) -> None:
+        held = tables.table("holdings")
+        if keys is not None:
+            held = held.filter(held.account_key.isin(keys))
+        found = tables.to_arrow(held.select("account_key", "customer_id"))
+        self.customers.update(
+            zip(
+                found.column("account_key").to_pylist(),
+                found.column("customer_id").to_pylist(),
+                strict=True,
+            )
+        )
+
+    def key(self, number: str) -> str:
+        found = self.keys.get(number)
+        if found is None:
+            found = crypto.blind_index("account_number", number)
+            self.keys[number] = found
+        return found
+
+    def resolve(self, accounts: pa.ChunkedArray | pa.Array) -> tuple[pa.Array, ...]:
+        """(account_key, customer_id, status) with status 'ok', 'invalid' or 'unknown'."""
+        cleaned = pc.replace_substring_regex(pc.cast(accounts, pa.string()), r"\s+", "")
+        if isinstance(cleaned, pa.ChunkedArray):
+            cleaned = cleaned.combine_chunks()
+        distinct = pc.unique(cleaned)
+        numbers = distinct.to_pylist()
+        if not self.preloaded:  # a small batch: look up just its accounts
+            wanted = [self.key(n) for n in numbers if n and n.isdigit() and 8 <= len(n) <= 32]
+            missing = [k for k in wanted if k not in self.customers]
+            if missing:
+                self._fetch(missing)
+        keys, customers, statuses = [], [], []
+        for number in numbers:
+            if number is None:
+                keys.append(None)
+                customers.append(None)
+                statuses.append(None)
+            elif not (number.isdigit() and 8 <= len(number) <= 32):
+                keys.append(None)
+                customers.append(None)
+                statuses.append("invalid")
+            else:
+                key = self.key(number)
+                customer = self.customers.get(key)
+                keys.append(key)
+                customers.append(customer)
+                statuses.append("ok" if customer is not None else "unknown")
+        index = pc.index_in(cleaned, value_set=distinct)
+        return (
+            pc.take(pa.array(keys, pa.string()), index),
+            pc.take(pa.array(customers, pa.int64()), index),
+            pc.take(pa.array(statuses, pa.string()), index),
+        )
+
+
+def _strings(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        column = pc.cast(column, pa.string())
+    column = pc.utf8_trim_whitespace(column)
+    # Blank means missing.
+    return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
+
+
+def _instants(column: pa.ChunkedArray, formats: tuple[str, ...], zone: str, dates: bool):
+    """(UTC instant, local calendar date) from strings, dates or timestamps."""
+    kind = column.type
+    utc_type = pa.timestamp("us", "UTC")
+    if pa.types.is_timestamp(kind) and kind.tz:
+        utc = pc.cast(column, utc_type)
+        local = pc.local_timestamp(pc.cast(utc, pa.timestamp("us", zone)))
+        return utc, pc.cast(local, pa.date32())
+    if pa.types.is_timestamp(kind):
+        local = pc.cast(column, pa.timestamp("us"))
+    elif pa.types.is_date(kind):
+        local = pc.cast(pc.cast(column, pa.date32()), pa.timestamp("us"))
+    else:
+        text = _strings(column)
+        if not dates:
+            # Fractions of a second and a trailing Z (UTC) are not in strptime's vocabulary.
+            text = pc.replace_substring_regex(text, r"\.\d+$", "")
+        local = None
+        for fmt in formats:
+            parsed = pc.strptime(text, format=fmt, unit="us", error_is_null=True)
+            if parsed.type.tz:  # the format had %z: an absolute instant
+                parsed = pc.local_timestamp(
+                    pc.cast(pc.cast(parsed, utc_type), pa.timestamp("us", zone))
+                )
+            local = parsed if local is None else pc.coalesce(local, parsed)
+    utc = pc.cast(
+        pc.assume_timezone(local, zone, ambiguous="earliest", nonexistent="earliest"), utc_type
+    )
+    return utc, pc.cast(local, pa.date32())
+
+
+def _present(column) -> pa.Array:
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        return pc.is_valid(_strings(column))
+    return pc.is_valid(column)
+
+
+def prepare(raw: pa.Table, mapping: Mapping, offset: int, resolver: AccountResolver) -> pa.Table:
+    """The chunk in the warehouse's vocabulary, still unvalidated (`*_raw`, `*_given` columns)."""
+    n = raw.num_rows
+    out: dict[str, pa.Array] = {"_row": pa.array(np.arange(offset + 1, offset + n + 1))}
+
+    def source(target: str):
+        rule = mapping.columns[target]
+        if rule.source and rule.source in raw.column_names:
+            return raw.column(rule.source)
+        return None
+
+    def text(target: str) -> pa.Array:
+        rule = mapping.columns[target]
+        column = source(target)
+        values = _strings(column) if column is not None else pa.nulls(n, pa.string())
+        if rule.default is not None:
+            values = pc.coalesce(values, pa.scalar(rule.default, pa.string()))
+        return values
+
+    feed = mapping.feed
+    accounts = source("account")
+    keys, customers, statuses = resolver.resolve(
+        accounts if accounts is not None else pa.nulls(n, pa.string())
+    )
+    out["account_key"] = keys
+    out["customer_id"] = customers
+    out["_account_status"] = statuses
+    money = ("amount", "balance_after") if feed == "transactions" else ("balance",)
+    for target in money:
+        column = source(target)
+        if column is None:
+            column = pa.nulls(n, pa.string())
+        elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            column = pc.replace_substring(_strings(column), ",", "")  # 1,234.50
+        out[f"{target}_raw"] = column
+    if feed == "transactions":
+        column = source("booked_at")
+        rule = mapping.columns["booked_at"]
+        if column is None:
+            column = pa.nulls(n, pa.string())
+        out["_booked_given"] = _present(column)
+        out["booked_at"], out["booking_date"] = _instants(
+            column, rule.formats, mapping.zone, dates=False
+        )
+        for target in (
+            "id",
+            "currency",
+            "channel",
+            "category",
+            "merchant_category",
+            "counterparty",
+            "description",
+        ):
+            out[target] = text(target)
+        if mapping.direction:
+            out["_direction"] = _strings(raw.column(mapping.direction.source))
+    else:
+        column = source("balance_date")
+        rule = mapping.columns["balance_date"]
+        if column is None:
+            column = pa.nulls(n, pa.string())
+        out["_date_given"] = _present(column)
+        _, out["balance_date"] = _instants(column, rule.formats, mapping.zone, dates=True)
+        out["currency"] = text("currency")
+    return pa.table(out)
+
+
+# ----------------------------------------------------------------------------- validating
+
+
+def _coded(column: ibis.Value, values: dict[str, str]) -> ibis.Value:
+    """Translate the extract's codes (exact match), then normalise to lower case."""
+    if values:
+        column = column.substitute(values, else_=column)
+    return column.lower()
+
+
+def validate(t: ibis.Table, mapping: Mapping) -> ibis.Table:
+    """The chunk with typed columns and `_reject` = 'column:reason' (NULL for a good row)."""
+    money = schema.MONEY
+    wide = dt.Decimal(38, 6)
+    checks: list[tuple[ibis.Value, str, str]] = []
+
+    def amount(raw: ibis.Value, name: str, required: bool, nonzero: bool) -> ibis.Value:
+        value = raw.try_cast(money)
+        if required:
+            checks.append((raw.isnull(), name, "required"))
+        checks.append((raw.notnull() & value.isnull(), name, "invalid_number"))
+        checks.append(
+            (value.notnull() & (raw.try_cast(wide) != value.cast(wide)), name, "too_many_decimals")
+        )
+        if nonzero:
+            checks.append((value == 0, name, "zero_amount"))
+        checks.append((value.abs() > MAX_AMOUNT, name, "out_of_range"))
+        return value
+
+    account_checks = [
+        (t._account_status.isnull(), "account", "required"),
+        (t._account_status == "invalid", "account", "invalid_account"),
+        (t._account_status == "unknown", "account", "unknown_account"),
+    ]
+    rules = mapping.columns
+    if mapping.feed == "transactions":
+        checks += [
+            (t.id.isnull(), "id", "required"),
+            (t.id.length() > 64, "id", "too_long"),
+            *account_checks,
+            (~t._booked_given, "booked_at", "required"),
+            (t.booked_at.isnull(), "booked_at", "invalid_date"),
+            (
+                (t.booked_at < ibis.literal(EARLIEST))
+                | (t.booked_at > ibis.literal(datetime.now(UTC) + timedelta(days=1))),
+                "booked_at",
+                "out_of_range",
+            ),
+        ]
+        value = amount(t.amount_raw, "amount", required=True, nonzero=True)
+        if mapping.direction:
+            d = mapping.direction
+            sign = ibis.cases(
+                (t._direction.isin(d.debit), -1), (t._direction.isin(d.credit), 1), else_=None
+            )
+            checks.append((sign.isnull(), "direction", "unknown_value"))
+            value = (value.abs() * sign).cast(money)
+        balance = amount(t.balance_after_raw, "balance_after", required=False, nonzero=False)
+        currency = _coded(t.currency, rules["currency"].values).upper()
+        channel = _coded(t.channel, rules["channel"].values)
+        category = _coded(t.category, rules["category"].values)
+        merchant = _coded(t.merchant_category, rules["merchant_category"].values)
+        checks += [
+            (~currency.re_search(r"^[A-Z]{3}$"), "currency", "invalid_currency"),
+            (channel.isnull(), "channel", "required"),
+            (~channel.isin(schema.CHANNELS), "channel", "unknown_value"),
+            (category.isnull(), "category", "required"),
+            (~category.isin(schema.CATEGORIES), "category", "unknown_value"),
+            (
+                merchant.notnull() & ~merchant.isin(schema.MERCHANT_CATEGORIES),
+                "merchant_category",
+                "unknown_value",
+            ),
+            (t.counterparty.length() > 200, "counterparty", "too_long"),
+            (t.description.length() > 500, "description", "too_long"),
+        ]
+        columns = {
+            "id": t.id,
+            "account_key": t.account_key,
+            "customer_id": t.customer_id,
+            "booked_at": t.booked_at,
+            "booking_date": t.booking_date,
+            "amount": value,
+            "currency": currency,
+            "balance_after": balance,
+            "channel": channel,
+            "category": category,
+            "merchant_category": merchant,
+            "counterparty": t.counterparty,
+            "description": t.description,
+        }
+    else:
+        today = datetime.now(UTC).date()
+        checks += [
+            *account_checks,
+            (~t._date_given, "balance_date", "required"),
+            (t.balance_date.isnull(), "balance_date", "invalid_date"),
+            (
+                (t.balance_date < ibis.literal(EARLIEST.date()))
+                | (t.balance_date > ibis.literal(today + timedelta(days=1))),
+                "balance_date",
+                "out_of_range",
+            ),
+        ]
+        value = amount(t.balance_raw, "balance", required=True, nonzero=False)
+        currency = _coded(t.currency, rules["currency"].values).upper()
+        checks.append((~currency.re_search(r"^[A-Z]{3}$"), "currency", "invalid_currency"))
+        columns = {
+            "account_key": t.account_key,
+            "customer_id": t.customer_id,
+            "balance_date": t.balance_date,
+            "balance": value,
+            "currency": currency,
+        }
+    reject = ibis.cases(
+        *[
+            (condition.fill_null(False), f"{column}:{reason}")
+            for condition, column, reason in checks
+        ],
+        else_=ibis.null(dt.string),
+    )
+    return t.select(_row=t._row, _reject=reject, **columns)
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def _range_text(value) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _without_existing(rows: ibis.Table, spec: schema.TableSpec, files: list[lake.LakeObject]):
+    if not files:
+        return rows
+    existing = tables.files_table(spec.name, files).select(*spec.key)
+    return rows.anti_join(existing, list(spec.key))
+
+
+class Loader:
+    """Loads chunks of one feed into its warehouse table, one commit per chunk."""
+
+    def __init__(
+        self,
+        feed: str,
+        mapping: Mapping,
+        *,
+        source: str,
+        run: str | None = None,
+        preload_accounts: bool = True,
+    ):
+        if feed not in FEED_TABLES:
+            raise MappingError(f"Unknown feed {feed!r}.")
+        self.feed = feed
+        self.spec = FEED_TABLES[feed]
+        self.mapping = mapping
+        self.source = source
+        self.run = run or uuid.uuid4().hex
+        self.resolver = AccountResolver(preload=preload_accounts)
+
+    def load_chunk(self, raw: pa.Table, offset: int) -> ChunkResult:
+        spec = self.spec
+        prepared = prepare(raw, self.mapping, offset, self.resolver)
+        validated, release = warehouse().materialize(
+            validate(ibis.memtable(prepared), self.mapping)
+        )
+        try:
+            rng = validated[spec.range_column]
+            good = validated._reject.isnull()
+            stats = tables.to_arrow(
+                validated.aggregate(
+                    rows=validated.count(),
+                    rejected=validated._reject.notnull().sum(),
+                    low=rng.min(where=good).cast(dt.string),
+                    high=rng.max(where=good).cast(dt.string),
+                )
+            ).to_pylist()[0]
+            rejected = int(stats["rejected"] or 0)
+            rejects: list[RowReject] = []
+            if rejected:
+                found = tables.to_arrow(
+                    validated.filter(validated._reject.notnull())
+                    .select("_row", "_reject")
+                    .order_by("_row")
+                ).to_pylist()
+                for item in found:
+                    column, reason = item["_reject"].split(":", 1)
+                    rejects.append(RowReject(row=item["_row"], column=column, reason=reason))
+            rows = int(stats["rows"])
+            committed = None
+            loaded = 0
+            if rows > rejected:
+                key_range = (stats["low"], stats["high"])
+                committed = self._write(validated, key_range)
+                loaded = committed.rows if committed else 0
+            return ChunkResult(
+                rows=rows,
+                loaded=loaded,
+                rejected=rejected,
+                skipped=rows - rejected - loaded,
+                rejects=rejects,
+                committed=committed,
+            )
+        finally:
+            release()
+
+    def _write(self, validated: ibis.Table, key_range: tuple[str, str]) -> lake.LakeObject | None:
+        spec = self.spec
+        ok = validated.filter(validated._reject.isnull())
+        first = ibis.row_number().over(group_by=[ok[k] for k in spec.key], order_by=ok._row)
+        ok = ok.mutate(_first=first).filter(ibis._._first == 0)
+        snapshot = lake.last_file_id(spec.name)
+        overlapping = lake.live_files(spec.name, key_range=key_range, up_to_id=snapshot)
+        ok = _without_existing(ok, spec, overlapping)
+        final = warehouse().conform(ok, spec)
+        staged = lake.staging_path()
+        warehouse().write(final, staged)
+        rows = lake.object_rows(staged)
+        return lake.commit(
+            table=spec.name,
+            staged=staged,
+            rows=rows,
+            source=self.source,
+            run=self.run,
+            key_range=key_range,
+            snapshot_id=snapshot,
+            recheck=self._recheck,
+        )
+
+    def _recheck(self, staged: Path, newer: list[lake.LakeObject]) -> int:
+        """Drop rows another writer committed meanwhile (runs under the table lock)."""
+        spec = self.spec
+        current = warehouse().read([staged], spec)
+        remaining = _without_existing(current, spec, newer)
+        rewritten = lake.staging_path()
+        warehouse().write(warehouse().conform(remaining, spec), rewritten)
+        lake.remove_object(staged)
+        os.replace(rewritten, staged)
+        return lake.object_rows(staged)
+
+
+class RejectsFile:
+    """file,row,column,reason — opened on the first reject. Values are never copied into it."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._handle = None
+        self._writer = None
+
+    def write(self, file: str, rejects: list[RowReject]) -> None:
+        if not rejects or self.path is None:
+            return
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = open(self.path, "w", newline="", encoding="utf-8")  # noqa: SIM115
+            self._writer = csv.writer(self._handle)
+            self._writer.writerow(["file", "row", "column", "reason"])
+        for r in rejects:
+            self._writer.writerow([file, r.row, r.column, r.reason])
+        self._handle.flush()
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+
+
+def default_rejects_path(feed: str) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return Path(settings.VAR_DIR) / "ingest" / f"rejects-{feed}-{stamp}-{uuid.uuid4().hex[:6]}.csv"
+
+
+def ingest_files(
+    *,
+    feed: str,
+    paths: list[Path],
+    mapping: Mapping,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    rejects_path: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+    source: str = "batch",
+) -> IngestSummary:
+    """Load extract files into the warehouse; see the module docstring."""
+    started = time.monotonic()
+    loader = Loader(feed, mapping, source=source)
+    summary = IngestSummary(feed=feed, run=loader.run, files=[p.name for p in paths])
+    rejects = RejectsFile(rejects_path or default_rejects_path(feed))
+    try:
+        for path in paths:
+            offset = 0
+            for chunk in read_chunks(path, mapping, chunk_rows):
+                result = loader.load_chunk(chunk, offset)
+                offset += chunk.num_rows
+                summary.rows_read += result.rows
+                summary.loaded += result.loaded
+                summary.rejected += result.rejected
+                summary.skipped += result.skipped
+                rejects.write(path.name, result.rejects)
+                if result.committed is not None:
+                    if summary.first_file_id is None:
+                        summary.first_file_id = result.committed.id
+                    summary.last_file_id = result.committed.id
+                if progress is not None:
+                    progress(result.rows)
+    finally:
+        rejects.close()
+    summary.rejects_path = rejects.path if summary.rejected else None
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def ingest_rows(*, feed: str, rows: pa.Table, source: str = "realtime") -> ChunkResult:
+    """Load one small batch already in memory (the real-time path): the same checks and
+    dedupe as an extract, one commit. `rows` uses the warehouse's own column names."""
+    from bankcrm.analytics.mapping import build
+
+    loader = Loader(feed, build(feed), source=source, preload_accounts=False)
+    return loader.load_chunk(rows, 0)

@@ -1,0 +1,91 @@
+"""The lake's catalogue and the state of its consumers, kept in the operational database.
+
+The operational database is the one place every process already shares transactionally, so it
+is where a lake file becomes visible: a Parquet file is written under a unique name, renamed
+into place, and only then recorded here in one transaction. Readers list the live files from
+this table, never from the directory, so a half-written or abandoned file is never read.
+"""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class LakeTable(models.Model):
+    """One row per warehouse table: writers lock it to commit files one at a time."""
+
+    name = models.CharField(primary_key=True, max_length=40)
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LakeFile(models.Model):
+    """A committed, immutable Parquet object of a warehouse table. Its id orders commits."""
+
+    class Source(models.TextChoices):
+        BATCH = "batch", _("Batch extract")
+        REALTIME = "realtime", _("Real-time push")
+        SYNC = "sync", _("Operational sync")
+        COMPACTION = "compaction", _("Compaction")
+
+    table = models.CharField(max_length=40)
+    path = models.CharField(max_length=400, unique=True)  # relative to the lake root
+    rows = models.BigIntegerField()
+    key_min = models.CharField(max_length=100, blank=True)
+    key_max = models.CharField(max_length=100, blank=True)
+    source = models.CharField(max_length=12, choices=Source.choices)
+    run = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["table", "retired_at", "id"], name="lakefile_live"),
+            models.Index(fields=["table", "key_max"], name="lakefile_range"),
+        ]
+
+    def __str__(self) -> str:
+        return self.path
+
+
+class HookCursor(models.Model):
+    """How far one subscriber of a table's commits has read (a durable consumer offset)."""
+
+    name = models.CharField(primary_key=True, max_length=80)
+    last_file_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.last_file_id}"
+
+
+class SyncWatermark(models.Model):
+    """How far the operational-to-warehouse sync of one table has come."""
+
+    name = models.CharField(primary_key=True, max_length=40)
+    changed_after = models.DateTimeField(null=True, blank=True)
+    audit_seq = models.BigIntegerField(default=0)  # changes seen through the audit trail
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.changed_after}"
+
+
+class AccountBalance(models.Model):
+    """The latest known balance of an account, kept by the transaction hook's subscriber.
+
+    `account_key` is the account number's blind index (the same value as
+    products.Holding.account_number_bidx): the warehouse never holds account numbers.
+    """
+
+    account_key = models.CharField(primary_key=True, max_length=32)
+    customer_id = models.BigIntegerField(db_index=True)
+    currency = models.CharField(max_length=3)
+    balance = models.DecimalField(max_digits=18, decimal_places=2)
+    as_of = models.DateTimeField()
+    transaction_id = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.account_key}: {self.balance} {self.currency}"

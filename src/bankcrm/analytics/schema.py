@@ -1,0 +1,181 @@
+"""The warehouse tables: names, columns, keys. docs/warehouse.md describes each column.
+
+Money is DECIMAL(18,2), never float; instants are UTC timestamps; `booking_date` is the bank's
+local calendar day (settings.TIME_ZONE) of the instant, which monthly figures group by.
+"""
+
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.datatypes as dt
+
+MONEY = dt.Decimal(18, 2)
+INSTANT = dt.Timestamp(timezone="UTC")
+
+CHANNELS = ("counter", "atm", "mobile", "online", "pos", "third_party")
+CATEGORIES = (
+    "salary",
+    "transfer_in",
+    "transfer_out",
+    "consumption",
+    "loan_repayment",
+    "investment_purchase",
+    "investment_redemption",
+    "fee",
+    "interest",
+    "cash_deposit",
+    "cash_withdrawal",
+)
+MERCHANT_CATEGORIES = (
+    "dining",
+    "groceries",
+    "shopping",
+    "travel",
+    "transport",
+    "utilities",
+    "entertainment",
+    "health",
+    "education",
+    "gifts",
+    "other",
+)
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    schema: ibis.Schema
+    key: tuple[str, ...]
+    # Snapshot tables keep every synced version; readers take the newest row per key
+    # (by `synced_at`, the time of the sync that wrote the version).
+    versioned_by: str | None = None
+    # The column whose min/max each file records in the catalog, to prune files in dedupe.
+    range_column: str | None = None
+
+
+TRANSACTIONS = TableSpec(
+    name="transactions",
+    schema=ibis.schema(
+        {
+            "id": dt.String(nullable=False),
+            "account_key": dt.String(nullable=False),
+            "customer_id": dt.Int64(nullable=False),
+            "booked_at": INSTANT,
+            "booking_date": dt.Date(),
+            "amount": MONEY,
+            "currency": dt.String(),
+            "balance_after": MONEY,
+            "channel": dt.String(),
+            "category": dt.String(),
+            "merchant_category": dt.String(),
+            "counterparty": dt.String(),
+            "description": dt.String(),
+        }
+    ),
+    key=("id",),
+    range_column="id",
+)
+
+DAILY_BALANCES = TableSpec(
+    name="daily_balances",
+    schema=ibis.schema(
+        {
+            "account_key": dt.String(nullable=False),
+            "customer_id": dt.Int64(nullable=False),
+            "balance_date": dt.Date(),
+            "balance": MONEY,
+            "currency": dt.String(),
+        }
+    ),
+    key=("account_key", "balance_date"),
+    range_column="balance_date",
+)
+
+CUSTOMERS = TableSpec(
+    name="customers",
+    schema=ibis.schema(
+        {
+            "customer_id": dt.Int64(nullable=False),
+            "number": dt.String(),
+            "kind": dt.String(),
+            "branch_id": dt.Int64(),
+            "rm_id": dt.Int64(),
+            "lifecycle_stage": dt.String(),
+            "gender": dt.String(),
+            "birth_year": dt.Int32(),
+            "province": dt.String(),
+            "city": dt.String(),
+            "occupation": dt.String(),
+            "industry": dt.String(),
+            "education": dt.String(),
+            "income_band": dt.String(),
+            "family_status": dt.String(),
+            "risk_tolerance": dt.String(),
+            "kyc_status": dt.String(),
+            "aum": MONEY,
+            "liabilities": MONEY,
+            "created_at": INSTANT,
+            "updated_at": INSTANT,
+            "synced_at": INSTANT,
+        }
+    ),
+    key=("customer_id",),
+    versioned_by="synced_at",
+)
+
+HOLDINGS = TableSpec(
+    name="holdings",
+    schema=ibis.schema(
+        {
+            "holding_id": dt.Int64(nullable=False),
+            "account_key": dt.String(nullable=False),
+            "customer_id": dt.Int64(nullable=False),
+            "product_code": dt.String(),
+            "product_type": dt.String(),
+            "currency": dt.String(),
+            "balance": MONEY,
+            "status": dt.String(),
+            "opened_on": dt.Date(),
+            "matures_on": dt.Date(),
+            "branch_id": dt.Int64(),
+            "updated_at": INSTANT,
+            "synced_at": INSTANT,
+        }
+    ),
+    key=("holding_id",),
+    versioned_by="synced_at",
+)
+
+INTERACTIONS = TableSpec(
+    name="interactions",
+    schema=ibis.schema(
+        {
+            "interaction_id": dt.Int64(nullable=False),
+            "customer_id": dt.Int64(nullable=False),
+            "staff_id": dt.Int64(),
+            "channel": dt.String(),
+            "outcome": dt.String(),
+            "occurred_at": INSTANT,
+            "created_at": INSTANT,
+            "synced_at": INSTANT,
+        }
+    ),
+    key=("interaction_id",),
+    versioned_by="synced_at",
+)
+
+TABLES: dict[str, TableSpec] = {
+    spec.name: spec for spec in (TRANSACTIONS, DAILY_BALANCES, CUSTOMERS, HOLDINGS, INTERACTIONS)
+}
+
+
+def spec(name: str) -> TableSpec:
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise ValueError(f"No warehouse table named {name!r}.") from None
+
+
+def arrow_schema(name: str):
+    """The Arrow schema files of this table are written with."""
+    return spec(name).schema.to_pyarrow()
