@@ -147,6 +147,18 @@ def _timestamps(values: np.ndarray, vendor: str) -> list[str]:
     return [f"{t[:10]} {t[11:]}{suffix}" for t in text.tolist()]
 
 
+def _age(birth: np.ndarray, today: np.datetime64) -> np.ndarray:
+    """Completed years of age on `today`, counted as Customer.age counts them."""
+    years = birth.astype("datetime64[Y]").astype(np.int64) + 1970
+    b_month = birth.astype("datetime64[M]").astype(np.int64) % 12
+    b_day = (birth - birth.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64)
+    t_year = int(today.astype("datetime64[Y]").astype(np.int64)) + 1970
+    t_month = int(today.astype("datetime64[M]").astype(np.int64) % 12)
+    t_day = int((today - today.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64))
+    before_birthday = (t_month < b_month) | ((t_month == b_month) & (t_day < b_day))
+    return t_year - years - before_birthday
+
+
 def _money(cents: np.ndarray) -> list[str]:
     return [f"{c // 100}.{c % 100:02d}" for c in cents.tolist()]
 
@@ -295,7 +307,7 @@ def generate_chunk(plan: Plan, chunk: int, new: np.ndarray) -> Chunk:
     sb[fo] = sb[follower_of[fo]]
     rm_u[fo] = rm_u[follower_of[fo]]
 
-    age = ((today - birth).astype(np.int64) / 365.25).astype(np.int64)
+    age = _age(birth, today)
     city_idx = np.array([s.city for s in subs])[sb]
     income_factor = np.array([c.income_factor for c in data.CITIES])[city_idx]
 

@@ -129,6 +129,7 @@ def seed(
                 "rows": result.rows,
                 "seed": seed,
                 "seconds": round(result.seconds, 1),
+                "insert_seconds": round(result.insert_seconds, 1),
             },
         )
     return result
