@@ -13,6 +13,7 @@ EVERY_ENDPOINT = {
     ("get", "/api/v1/customers"),
     ("post", "/api/v1/customers"),
     ("post", "/api/v1/customers/search"),
+    ("post", "/api/v1/customers/export"),
     ("get", "/api/v1/customers/{customer_id}"),
     ("patch", "/api/v1/customers/{customer_id}"),
     ("get", "/api/v1/customers/{customer_id}/360"),

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Annotated, ClassVar, Literal
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
@@ -19,6 +19,7 @@ from bankcrm.api.schemas import (
     ERRORS,
     WRITE_ERRORS,
     BranchRef,
+    ErrorOut,
     Id,
     InputSchema,
     Money,
@@ -29,7 +30,8 @@ from bankcrm.api.schemas import (
 )
 from bankcrm.common import masking
 from bankcrm.common.errors import ensure_perm
-from bankcrm.customers import selectors, services
+from bankcrm.common.exports import FORMATS, ExportUnavailable
+from bankcrm.customers import exports, selectors, services
 from bankcrm.customers.models import (
     Channel,
     ContactTime,
@@ -218,6 +220,21 @@ class CustomerSearchIn(CustomerFilterIn, InputSchema):
     pass
 
 
+class CustomerExportIn(InputSchema):
+    format: Literal["csv", "xlsx", "pdf"]
+    reason: _text(500, 1) = Field(..., description="Why the export is needed (audited).")
+    unmasked: bool = Field(
+        False, description="Clear ID numbers, mobiles, emails and names: needs reveal too."
+    )
+    q: _text(100) = ""
+    branch_id: Id | None = None
+    rm_id: Id | None = None
+    lifecycle_stage: StageT = ""
+    tag_id: Id | None = None
+    aum_min: Money | None = None
+    aum_max: Money | None = None
+
+
 class RevealIn(InputSchema):
     field: Literal["id_number", "mobile", "email"]
     reason: _text(500, 1)
@@ -352,6 +369,46 @@ def customer_list(request: HttpRequest, filters: Query[CustomerFilterIn]):
 )
 def customer_search(request: HttpRequest, payload: CustomerSearchIn):
     return _page(request, payload)
+
+
+# Registered before /customers/{customer_id}: the first matching path wins.
+_EXPORT_FILE = {"schema": {"type": "string", "format": "binary"}}
+
+
+@router.post(
+    "/customers/export",
+    response={**ERRORS, 503: ErrorOut},
+    summary="Export customers (CSV, Excel or PDF)",
+    description="The customers the caller sees with these filters (at most EXPORT_MAX_ROWS), as "
+    "a file download. Needs the export permission; protected values and names are masked "
+    "unless `unmasked` is set by a caller who may also reveal them. Every export, and every "
+    "refusal, is audited with its reason. Spreadsheet cells that could start a formula are "
+    "prefixed with a quote.",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file (Content-Disposition: attachment).",
+                "content": {content_type: _EXPORT_FILE for content_type, _ext in FORMATS.values()},
+            }
+        }
+    },
+)
+def customer_export(request: HttpRequest, payload: CustomerExportIn):
+    filters = payload.model_dump(exclude={"format", "reason", "unmasked"})
+    try:
+        exported = exports.customer_export(
+            actor=request.auth,
+            filters=selectors.CustomerFilters(query=filters.pop("q"), **filters),
+            fmt=payload.format,
+            reason=payload.reason,
+            unmasked=payload.unmasked,
+            language=request.LANGUAGE_CODE,
+        )
+    except ExportUnavailable as exc:
+        return Status(503, {"code": "export_unavailable", "message": str(exc), "errors": {}})
+    response = HttpResponse(exported.content, content_type=exported.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
+    return response
 
 
 @router.post(
