@@ -47,3 +47,12 @@ def _audit_append_only_guard(request):
     yield
     with connection.schema_editor(atomic=False) as editor:
         migration.backwards(None, editor)
+
+
+# No personal data in the log output of the whole suite (tests/log_guard.py).
+from tests.log_guard import (  # noqa: E402, F401
+    _collect_seeded_personal_data,
+    pytest_sessionfinish,
+    pytest_sessionstart,
+    pytest_terminal_summary,
+)

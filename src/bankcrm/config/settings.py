@@ -169,6 +169,11 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Error reports (DEBUG page, e-mails to ADMINS) hide every POST and GET value and every local
+# variable: request bodies and tracebacks hold personal data (common/reporting.py).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "bankcrm.common.reporting.PersonalDataReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "bankcrm.common.reporting.PersonalDataExceptionReporter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
