@@ -17,6 +17,7 @@ number of web, worker and ingest processes can use it at once (see docs/warehous
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import threading
@@ -60,6 +61,39 @@ class Warehouse(ABC):
     @abstractmethod
     def materialize(self, expr: ibis.Table) -> tuple[ibis.Table, Any]:
         """Compute an expression once for several uses: (table, release callable)."""
+
+    # Compiled queries: an Ibis expression over named inputs (ibis.table(schema, name=...)),
+    # compiled once (see tables.Query) and run many times with inputs bound to Arrow tables or
+    # lake files. Compiling an Ibis expression costs far more than running it on a small batch.
+
+    dialect: str
+
+    def compile(self, expr: ibis.Expr) -> str:
+        return ibis.to_sql(expr, dialect=self.dialect)
+
+    def lock(self) -> Any:
+        """Held while inputs are bound and a compiled query runs (names are per connection)."""
+        return contextlib.nullcontext()
+
+    @abstractmethod
+    def bind_arrow(self, name: str, table: pa.Table) -> None:
+        """Make an Arrow table readable under `name`."""
+
+    @abstractmethod
+    def bind_files(self, name: str, paths: list[Path], schema: ibis.Schema) -> None:
+        """Make these Parquet objects (their `schema` columns) readable under `name`."""
+
+    @abstractmethod
+    def run_arrow(self, sql: str) -> pa.Table: ...
+
+    @abstractmethod
+    def run_parquet(self, sql: str, path: Path) -> None: ...
+
+    @abstractmethod
+    def run_materialize(self, sql: str, name: str) -> None: ...
+
+    @abstractmethod
+    def unbind(self, name: str) -> None: ...
 
     def empty(self, spec: TableSpec) -> ibis.Table:
         return ibis.memtable(spec.schema.to_pyarrow().empty_table())
@@ -105,6 +139,8 @@ class DuckDBWarehouse(Warehouse):
                 con.raw_sql(f"SET {key} = '{value}'")
             self._local.con = con
             self._local.views = {}
+            self._local.bound = set()
+            self._local.made = {}
         return con
 
     def read(self, paths: list[Path], spec: TableSpec) -> ibis.Table:
@@ -138,6 +174,51 @@ class DuckDBWarehouse(Warehouse):
         name = f"_work_{uuid.uuid4().hex}"
         table = con.create_table(name, expr, temp=True)
         return table, lambda: con.drop_table(name, force=True)
+
+    dialect = "duckdb"
+
+    def _raw(self) -> Any:
+        return self.connection().con
+
+    def bind_arrow(self, name: str, table: pa.Table) -> None:
+        self.unbind(name)
+        self._raw().register(name, table)
+        self._local.bound.add(name)
+
+    def bind_files(self, name: str, paths: list[Path], schema: ibis.Schema) -> None:
+        if not paths:
+            self.bind_arrow(name, schema.to_pyarrow().empty_table())
+            return
+        self.unbind(name)
+        files = ", ".join("'" + f.replace("'", "''") + "'" for f in sorted(_duckdb_globs(paths)))
+        columns = ", ".join(f'"{c}"' for c in schema.names)
+        self._raw().execute(
+            f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {columns} "  # noqa: S608
+            f"FROM read_parquet([{files}], union_by_name = true)"
+        )
+        self._local.made[name] = "VIEW"
+
+    def run_arrow(self, sql: str) -> pa.Table:
+        return self._raw().sql(sql).to_arrow_table()
+
+    def run_parquet(self, sql: str, path: Path) -> None:
+        target = str(path).replace("'", "''")
+        self._raw().execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet, COMPRESSION snappy)")
+
+    def run_materialize(self, sql: str, name: str) -> None:
+        self.unbind(name)
+        self._raw().execute(f"CREATE TEMP TABLE {name} AS {sql}")
+        self._local.made[name] = "TABLE"
+
+    def unbind(self, name: str) -> None:
+        self.connection()
+        if name in self._local.bound:
+            self._raw().unregister(name)
+            self._local.bound.discard(name)
+            return
+        kind = self._local.made.pop(name, None)
+        if kind is not None:
+            self._raw().execute(f"DROP {kind} IF EXISTS {name}")
 
     def close(self) -> None:
         con = getattr(self._local, "con", None)
@@ -198,6 +279,47 @@ class SparkWarehouse(Warehouse):
 
     def write(self, expr: ibis.Table, path: Path) -> None:
         self.connection().to_parquet(expr, str(path))
+
+    dialect = "pyspark"
+    _run_lock = threading.RLock()
+
+    def lock(self) -> Any:
+        return self._run_lock  # temp view names are session-wide
+
+    def bind_arrow(self, name: str, table: pa.Table) -> None:
+        con = self.connection()
+        try:
+            frame = con._session.createDataFrame(table)
+        except (TypeError, ValueError):
+            memtable = ibis.memtable(table)
+            con._register_in_memory_table(memtable.op())
+            frame = con._session.table(memtable.op().name)
+        frame.createOrReplaceTempView(name)
+
+    def bind_files(self, name: str, paths: list[Path], schema: ibis.Schema) -> None:
+        if not paths:
+            self.bind_arrow(name, schema.to_pyarrow().empty_table())
+            return
+        session = self.connection()._session
+        frame = session.read.option("mergeSchema", "true").parquet(*sorted(str(p) for p in paths))
+        frame.select(*schema.names).createOrReplaceTempView(name)
+
+    def run_arrow(self, sql: str) -> pa.Table:
+        con = self.connection()
+        return con._session.sql(sql).toArrow()
+
+    def run_parquet(self, sql: str, path: Path) -> None:
+        self.connection()._session.sql(sql).write.parquet(str(path))
+
+    def run_materialize(self, sql: str, name: str) -> None:
+        session = self.connection()._session
+        session.sql(sql).cache().createOrReplaceTempView(name)
+
+    def unbind(self, name: str) -> None:
+        session = self.connection()._session
+        if session.catalog.tableExists(name):
+            session.table(name).unpersist()
+        session.catalog.dropTempView(name)
 
     def materialize(self, expr: ibis.Table) -> tuple[ibis.Table, Any]:
         con = self.connection()

@@ -35,23 +35,18 @@ class CommittedBatch:
     paths: tuple[str, ...]
     row_count: int
 
+    def files(self) -> list:
+        """The committed Parquet objects (paths)."""
+        from bankcrm.analytics import lake
+
+        return [lake.root() / p for p in self.paths]
+
     def rows(self):
         """The committed rows as an Ibis table expression."""
-        from bankcrm.analytics import lake, tables
+        from bankcrm.analytics import schema
+        from bankcrm.analytics.backends import warehouse
 
-        files = [
-            lake.LakeObject(
-                id=i,
-                table=self.table,
-                path=lake.root() / p,
-                rows=0,
-                key_min="",
-                key_max="",
-                source="",
-            )
-            for i, p in zip(self.file_ids, self.paths, strict=True)
-        ]
-        return tables.files_table(self.table, files)
+        return warehouse().read(self.files(), schema.spec(self.table))
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import glob
 import os
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -232,6 +233,15 @@ def _rechunk(batches: Iterable[pa.RecordBatch], size: int) -> Iterator[pa.Table]
 # ----------------------------------------------------------------------------- preparing
 
 
+_holdings = tables.latest(
+    ibis.table(schema.HOLDINGS.schema, name="holdings_files"), "holdings"
+).select("account_key", "customer_id")
+_HOLDING_ACCOUNTS = tables.Query(_holdings)
+_WANTED_ACCOUNTS = tables.Query(
+    _holdings.semi_join(ibis.table({"account_key": "string"}, name="wanted_keys"), "account_key")
+)
+
+
 class AccountResolver:
     """Account numbers → (blind index, customer) through the warehouse's holdings snapshot.
 
@@ -246,10 +256,16 @@ class AccountResolver:
             self._fetch(None)
 
     def _fetch(self, keys: list[str] | None) -> None:
-        held = tables.table("holdings")
-        if keys is not None:
-            held = held.filter(held.account_key.isin(keys))
-        found = tables.to_arrow(held.select("account_key", "customer_id"))
+        w = warehouse()
+        with w.lock():
+            tables.bind_inputs(holdings_files=tables.live_input("holdings"))
+            if keys is None:
+                found = _HOLDING_ACCOUNTS.fetch()
+            else:
+                w.bind_arrow("wanted_keys", pa.table({"account_key": pa.array(keys, pa.string())}))
+                found = _WANTED_ACCOUNTS.fetch()
+                w.unbind("wanted_keys")
+            w.unbind("holdings_files")
         self.customers.update(
             zip(
                 found.column("account_key").to_pylist(),
@@ -309,6 +325,39 @@ def _strings(column: pa.ChunkedArray | pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
 
 
+_DIRECTIVES = {"Y": r"\d{4}", "y": r"\d{2}", "z": r"[+-]\d{2}:?\d{2}|Z"}
+
+
+def _day_pattern(fmt: str) -> str | None:
+    """A regex that captures the day of month of a string in `fmt` (None without %d)."""
+    if "%d" not in fmt:
+        return None
+    out, i = ["^"], 0
+    while i < len(fmt):
+        if fmt[i] == "%" and i + 1 < len(fmt):
+            code = fmt[i + 1]
+            if code == "d":
+                out.append(r"(?P<day>\d{1,2})")
+            else:
+                out.append(_DIRECTIVES.get(code, r"\d{1,2}" if code in "mHMSIe" else ".*?"))
+            i += 2
+        else:
+            out.append(re.escape(fmt[i]))
+            i += 1
+    return "".join(out)
+
+
+def _strptime(text: pa.Array, fmt: str) -> pa.Array:
+    """strptime that refuses impossible days (Arrow would roll 30 February into March)."""
+    parsed = pc.strptime(text, format=fmt, unit="us", error_is_null=True)
+    pattern = _day_pattern(fmt)
+    if pattern is None:
+        return parsed
+    day = pc.struct_field(pc.extract_regex(text, pattern), [0])
+    same = pc.equal(pc.cast(day, pa.int64()), pc.cast(pc.day(parsed), pa.int64()))
+    return pc.if_else(same, parsed, pa.scalar(None, parsed.type))
+
+
 def _instants(column: pa.ChunkedArray, formats: tuple[str, ...], zone: str, dates: bool):
     """(UTC instant, local calendar date) from strings, dates or timestamps."""
     kind = column.type
@@ -328,7 +377,7 @@ def _instants(column: pa.ChunkedArray, formats: tuple[str, ...], zone: str, date
             text = pc.replace_substring_regex(text, r"\.\d+$", "")
         local = None
         for fmt in formats:
-            parsed = pc.strptime(text, format=fmt, unit="us", error_is_null=True)
+            parsed = _strptime(text, fmt)
             if parsed.type.tz:  # the format had %z: an absolute instant
                 parsed = pc.local_timestamp(
                     pc.cast(pc.cast(parsed, utc_type), pa.timestamp("us", zone))
@@ -540,15 +589,58 @@ def validate(t: ibis.Table, mapping: Mapping) -> ibis.Table:
 # ----------------------------------------------------------------------------- loading
 
 
-def _range_text(value) -> str:
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+@dataclass
+class _Plan:
+    """The compiled queries that load chunks of one prepared shape (see tables.Query)."""
+
+    validate: tables.Query
+    stats: tables.Query
+    rejects: tables.Query
+    write: tables.Query
+    recheck: tables.Query
 
 
-def _without_existing(rows: ibis.Table, spec: schema.TableSpec, files: list[lake.LakeObject]):
-    if not files:
-        return rows
-    existing = tables.files_table(spec.name, files).select(*spec.key)
-    return rows.anti_join(existing, list(spec.key))
+_plans: dict[tuple, _Plan] = {}
+
+
+def _plan(feed: str, mapping: Mapping, prepared: pa.Schema) -> _Plan:
+    key = (feed, repr(mapping), prepared.to_string())
+    found = _plans.get(key)
+    if found is not None:
+        return found
+    spec = FEED_TABLES[feed]
+    chunk = ibis.table(ibis.Schema.from_pyarrow(prepared), name="chunk_input")
+    validated = validate(chunk, mapping)
+    valid = ibis.table(validated.schema(), name="chunk_valid")
+    keys = ibis.table({k: spec.schema[k] for k in spec.key}, name="lake_keys")
+    rng = valid[spec.range_column]
+    good = valid._reject.isnull()
+    stats = valid.aggregate(
+        rows=valid.count(),
+        rejected=valid._reject.notnull().sum(),
+        low=rng.min(where=good).cast(dt.string),
+        high=rng.max(where=good).cast(dt.string),
+    )
+    rejects = valid.filter(valid._reject.notnull()).select("_row", "_reject").order_by("_row")
+    ok = valid.filter(good)
+    first = ibis.row_number().over(group_by=[ok[k] for k in spec.key], order_by=ok._row)
+    ok = ok.mutate(_first=first).filter(ibis._._first == 0)
+    write = _conform(ok.anti_join(keys, list(spec.key)), spec)
+    staged = ibis.table(spec.schema, name="staged_rows")
+    recheck = _conform(staged.anti_join(keys, list(spec.key)), spec)
+    found = _Plan(
+        validate=tables.Query(validated),
+        stats=tables.Query(stats),
+        rejects=tables.Query(rejects),
+        write=tables.Query(write),
+        recheck=tables.Query(recheck),
+    )
+    _plans[key] = found
+    return found
+
+
+def _conform(t: ibis.Table, spec: schema.TableSpec) -> ibis.Table:
+    return t.select(**{name: t[name].cast(dtype) for name, dtype in spec.schema.items()})
 
 
 class Loader:
@@ -573,84 +665,71 @@ class Loader:
         self.resolver = AccountResolver(preload=preload_accounts)
 
     def load_chunk(self, raw: pa.Table, offset: int) -> ChunkResult:
-        spec = self.spec
         prepared = prepare(raw, self.mapping, offset, self.resolver)
-        validated, release = warehouse().materialize(
-            validate(ibis.memtable(prepared), self.mapping)
+        plan = _plan(self.feed, self.mapping, prepared.schema)
+        w = warehouse()
+        with w.lock():
+            w.bind_arrow("chunk_input", prepared)
+            w.run_materialize(plan.validate.sql(), "chunk_valid")
+            try:
+                stats = plan.stats.fetch().to_pylist()[0]
+                rejected = int(stats["rejected"] or 0)
+                rejects: list[RowReject] = []
+                if rejected:
+                    for item in plan.rejects.fetch().to_pylist():
+                        column, reason = item["_reject"].split(":", 1)
+                        rejects.append(RowReject(row=item["_row"], column=column, reason=reason))
+                rows = int(stats["rows"])
+                committed = None
+                if rows > rejected:
+                    committed = self._write(plan, (stats["low"], stats["high"]))
+            finally:
+                w.unbind("chunk_valid")
+                w.unbind("chunk_input")
+        loaded = committed.rows if committed else 0
+        return ChunkResult(
+            rows=rows,
+            loaded=loaded,
+            rejected=rejected,
+            skipped=rows - rejected - loaded,
+            rejects=rejects,
+            committed=committed,
         )
-        try:
-            rng = validated[spec.range_column]
-            good = validated._reject.isnull()
-            stats = tables.to_arrow(
-                validated.aggregate(
-                    rows=validated.count(),
-                    rejected=validated._reject.notnull().sum(),
-                    low=rng.min(where=good).cast(dt.string),
-                    high=rng.max(where=good).cast(dt.string),
-                )
-            ).to_pylist()[0]
-            rejected = int(stats["rejected"] or 0)
-            rejects: list[RowReject] = []
-            if rejected:
-                found = tables.to_arrow(
-                    validated.filter(validated._reject.notnull())
-                    .select("_row", "_reject")
-                    .order_by("_row")
-                ).to_pylist()
-                for item in found:
-                    column, reason = item["_reject"].split(":", 1)
-                    rejects.append(RowReject(row=item["_row"], column=column, reason=reason))
-            rows = int(stats["rows"])
-            committed = None
-            loaded = 0
-            if rows > rejected:
-                key_range = (stats["low"], stats["high"])
-                committed = self._write(validated, key_range)
-                loaded = committed.rows if committed else 0
-            return ChunkResult(
-                rows=rows,
-                loaded=loaded,
-                rejected=rejected,
-                skipped=rows - rejected - loaded,
-                rejects=rejects,
-                committed=committed,
-            )
-        finally:
-            release()
 
-    def _write(self, validated: ibis.Table, key_range: tuple[str, str]) -> lake.LakeObject | None:
+    def _write(self, plan: _Plan, key_range: tuple[str, str]) -> lake.LakeObject | None:
         spec = self.spec
-        ok = validated.filter(validated._reject.isnull())
-        first = ibis.row_number().over(group_by=[ok[k] for k in spec.key], order_by=ok._row)
-        ok = ok.mutate(_first=first).filter(ibis._._first == 0)
+        w = warehouse()
         snapshot = lake.last_file_id(spec.name)
         overlapping = lake.live_files(spec.name, key_range=key_range, up_to_id=snapshot)
-        ok = _without_existing(ok, spec, overlapping)
-        final = warehouse().conform(ok, spec)
+        tables.bind_inputs(lake_keys=(spec.name, overlapping))
         staged = lake.staging_path()
-        warehouse().write(final, staged)
+        w.run_parquet(plan.write.sql(), staged)
         rows = lake.object_rows(staged)
-        return lake.commit(
-            table=spec.name,
-            staged=staged,
-            rows=rows,
-            source=self.source,
-            run=self.run,
-            key_range=key_range,
-            snapshot_id=snapshot,
-            recheck=self._recheck,
-        )
 
-    def _recheck(self, staged: Path, newer: list[lake.LakeObject]) -> int:
-        """Drop rows another writer committed meanwhile (runs under the table lock)."""
-        spec = self.spec
-        current = warehouse().read([staged], spec)
-        remaining = _without_existing(current, spec, newer)
-        rewritten = lake.staging_path()
-        warehouse().write(warehouse().conform(remaining, spec), rewritten)
-        lake.remove_object(staged)
-        os.replace(rewritten, staged)
-        return lake.object_rows(staged)
+        def recheck(staged: Path, newer: list[lake.LakeObject]) -> int:
+            """Drop rows another writer committed meanwhile (runs under the table lock)."""
+            tables.bind_inputs(lake_keys=(spec.name, newer))
+            w.bind_files("staged_rows", [staged], spec.schema)
+            rewritten = lake.staging_path()
+            w.run_parquet(plan.recheck.sql(), rewritten)
+            w.unbind("staged_rows")
+            lake.remove_object(staged)
+            os.replace(rewritten, staged)
+            return lake.object_rows(staged)
+
+        try:
+            return lake.commit(
+                table=spec.name,
+                staged=staged,
+                rows=rows,
+                source=self.source,
+                run=self.run,
+                key_range=key_range,
+                snapshot_id=snapshot,
+                recheck=recheck,
+            )
+        finally:
+            w.unbind("lake_keys")
 
 
 class RejectsFile:

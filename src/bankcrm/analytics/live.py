@@ -24,25 +24,50 @@ class LiveBalance:
     as_of: datetime
 
 
+_LATEST = None
+
+
+def _latest_query():
+    """Per account in the batch: the balance its newest transaction left (compiled once)."""
+    global _LATEST
+    if _LATEST is None:
+        import ibis
+
+        from bankcrm.analytics import schema, tables
+
+        t = ibis.table(schema.TRANSACTIONS.schema, name="hook_rows")
+        t = t.filter(t.balance_after.notnull())
+        newest = ibis.row_number().over(
+            group_by=t.account_key, order_by=[ibis.desc(t.booked_at), ibis.desc(t.id)]
+        )
+        _LATEST = tables.Query(
+            t.mutate(_n=newest)
+            .filter(ibis._._n == 0)
+            .select("account_key", "customer_id", "currency", "balance_after", "booked_at", "id")
+        )
+    return _LATEST
+
+
 @hooks.subscribe("live_balances", table="transactions")
 def update_live_balances(batch: hooks.CommittedBatch) -> None:
-    import ibis
+    from bankcrm.analytics.backends import warehouse
 
-    from bankcrm.analytics import tables
-
-    t = batch.rows()
-    t = t.filter(t.balance_after.notnull())
-    newest = ibis.row_number().over(
-        group_by=t.account_key, order_by=[ibis.desc(t.booked_at), ibis.desc(t.id)]
-    )
-    latest = (
-        t.mutate(_n=newest)
-        .filter(ibis._._n == 0)
-        .select("account_key", "customer_id", "currency", "balance_after", "booked_at", "id")
-    )
-    rows = tables.to_arrow(latest).to_pylist()
+    query = _latest_query()
+    w = warehouse()
+    with w.lock():
+        w.bind_files("hook_rows", batch.files(), _schema())
+        try:
+            rows = query.fetch().to_pylist()
+        finally:
+            w.unbind("hook_rows")
     for start in range(0, len(rows), _BATCH):
         _apply(rows[start : start + _BATCH])
+
+
+def _schema():
+    from bankcrm.analytics import schema
+
+    return schema.TRANSACTIONS.schema
 
 
 def _apply(rows: list[dict]) -> None:
