@@ -13,9 +13,10 @@ from tests import factories
 BACKENDS = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]
 
 
-@pytest.fixture(params=BACKENDS)
-def backend(request) -> str:
-    return request.param
+@pytest.fixture
+def backend() -> str:
+    """DuckDB; test_warehouse.py overrides this to run on both backends."""
+    return "duckdb"
 
 
 @pytest.fixture
@@ -52,3 +53,17 @@ def accounts(bank, lake):
         )
     warehouse_sync()
     return {"alice": alice, "bob": bob}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_spark():
+    """One Spark session serves the whole run; stop it cleanly at the end."""
+    yield
+    import sys
+
+    if "pyspark" in sys.modules:
+        from pyspark.sql import SparkSession
+
+        session = SparkSession.getActiveSession()
+        if session is not None:
+            session.stop()

@@ -11,9 +11,15 @@ import pytest
 
 from bankcrm.analytics import queries, tables
 from bankcrm.integration.services import extracts_ingest
-from tests.analytics.conftest import ALICE_CURRENT, ALICE_SAVINGS, BOB_CURRENT
+from tests.analytics.conftest import ALICE_CURRENT, ALICE_SAVINGS, BACKENDS, BOB_CURRENT
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
 
 HEADER = (
     "id,account,booked_at,amount,currency,balance_after,channel,category,"
