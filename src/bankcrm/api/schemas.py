@@ -56,7 +56,14 @@ class ErrorOut(Schema):
     errors: dict[str, list[FieldErrorOut]] = Field(default_factory=dict)
 
 
-ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+# 400: a body that is not JSON at all (malformed_body); 422: JSON that does not fit the schema.
+ERRORS: dict[int, type[Schema]] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    422: ErrorOut,
+}
 WRITE_ERRORS: dict[int, type[Schema]] = {**ERRORS, 409: ErrorOut}
 
 
