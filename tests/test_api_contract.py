@@ -30,6 +30,7 @@ EVERY_ENDPOINT = {
     ("post", "/api/v1/customers/{customer_id}/tasks"),
     ("get", "/api/v1/tasks/{task_id}"),
     ("patch", "/api/v1/tasks/{task_id}"),
+    ("post", "/api/v1/ingest/transactions"),
 }
 
 

@@ -85,6 +85,7 @@ ROUTES: dict[str, Decision] = {
             "api/v1/tasks",
             "api/v1/customers/<customer_id>/tasks",
             "api/v1/tasks/<task_id>",
+            "api/v1/ingest/transactions",
         )
     },
     # The admin site: system administrators only (BankAdminSite.has_permission).
@@ -139,6 +140,7 @@ API_OPERATIONS: dict[tuple[str, str], tuple[str, object]] = {
     ("post", "/customers/{customer_id}/tasks"): ("interactions.add_task", FORBIDDEN),
     ("get", "/tasks/{task_id}"): ("interactions.view_task", NOT_FOUND),
     ("patch", "/tasks/{task_id}"): ("interactions.change_task", FORBIDDEN),
+    ("post", "/ingest/transactions"): ("integration.push_transactions", FORBIDDEN),
 }
 
 # The scoping matrix (test_api_scoping.ENDPOINTS) writes {customer_id} as {c}, and so on.
@@ -152,6 +154,18 @@ EXTRA_BODIES = {
     ("post", "/customers/search"): {"q": "13800138000"},
     ("post", "/customers/export"): {"format": "csv", "reason": "monthly review"},
     ("get", "/tasks"): None,
+    ("post", "/ingest/transactions"): {
+        "transactions": [
+            {
+                "id": "SEC1",
+                "account": "6222020000000001",
+                "booked_at": "2024-06-01T10:00:00+08:00",
+                "amount": "-1.00",
+                "channel": "pos",
+                "category": "fee",
+            }
+        ]
+    },
 }
 
 

@@ -10,6 +10,7 @@ from ninja.openapi.docs import Swagger
 from bankcrm.api import errors
 from bankcrm.api.auth import StaffSessionAuth, TokenAuth
 from bankcrm.customers.api import router as customers_router
+from bankcrm.integration.api import router as integration_router
 from bankcrm.interactions.api import router as interactions_router
 from bankcrm.products.api import router as products_router
 
@@ -52,3 +53,4 @@ errors.register(api)
 api.add_router("/v1/", customers_router)
 api.add_router("/v1/", products_router)
 api.add_router("/v1/", interactions_router)
+api.add_router("/v1/", integration_router)

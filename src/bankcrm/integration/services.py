@@ -175,6 +175,8 @@ def _push_table(transactions: list[dict[str, Any]]) -> pa.Table:
             value = item.get(name)
             if value is not None and name in ("amount", "balance_after"):
                 value = str(value)
+            elif isinstance(value, str) and name == "booked_at":
+                value = datetime.fromisoformat(value)
             columns[name].append(value)
     return pa.table(
         {

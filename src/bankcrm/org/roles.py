@@ -58,7 +58,10 @@ _ADMINISTER = {
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SYSTEM_ADMIN: frozenset(
-        _VIEW | _ADMINISTER | {"org.manage_staff", "org.manage_branches", "org.manage_api_tokens"}
+        _VIEW
+        | _ADMINISTER
+        | {"org.manage_staff", "org.manage_branches", "org.manage_api_tokens"}
+        | {"integration.push_transactions"}  # the payment system's real-time feed
     ),
     Role.ANALYST: frozenset(_VIEW | {"customers.export_customer"}),
     Role.BRANCH_MANAGER: frozenset(
