@@ -30,6 +30,7 @@ from bankcrm.org.services import api_token_create
 from bankcrm.products.models import ProductType
 from bankcrm.products.services import holding_create
 from tests import factories
+from tests.api_support import Api, field_codes
 
 MAX_EXAMPLES = 25
 CHECKS = [
@@ -132,3 +133,17 @@ def test_generated_requests_never_fail_the_server_or_the_schema(live_server, cap
     assert failures == []
     # every operation ran: generated ids and invalid input for each, real ids where it has ids
     assert len(cases) == variants >= 55
+
+
+def test_null_characters_are_refused_not_a_server_error(bank, customer):
+    # given: what schemathesis sent on PostgreSQL, which cannot store a NUL character
+    api = Api(bank.rm)
+    # when
+    patch = api.patch(f"/customers/{customer.pk}", {"version": 1, "city": "北\x00京"})
+    listed = api.get("/customers", {"q": "张\x00"})
+    task = api.post(f"/customers/{customer.pk}/tasks", {"title": "a\x00", "due_date": "2030-01-01"})
+    # then
+    assert [r.status_code for r in (patch, listed, task)] == [422, 422, 422]
+    assert field_codes(patch) == {"city": ["null_characters_not_allowed"]}
+    assert field_codes(listed) == {"q": ["null_characters_not_allowed"]}
+    assert field_codes(task) == {"title": ["null_characters_not_allowed"]}

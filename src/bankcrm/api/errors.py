@@ -63,6 +63,7 @@ _SCHEMA_CODES: dict[str, tuple[str, Any]] = {
     "decimal_whole_digits": ("too_many_digits", _("This number has too many digits.")),
     "decimal_max_places": ("too_many_decimals", _("This number has too many decimal places.")),
     "null": ("null", _("This field cannot be null.")),
+    "null_characters": ("null_characters_not_allowed", _("Null characters are not allowed.")),
     "model_attributes_type": ("invalid_object", _("Enter a JSON object.")),
     "dict_type": ("invalid_object", _("Enter a JSON object.")),
     "json_invalid": ("malformed_body", _("The request body is not valid JSON.")),

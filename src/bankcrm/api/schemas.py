@@ -26,10 +26,24 @@ def choice(choices: type[models.Choices], *, blank: bool = False) -> Any:
     return Literal[values]  # type: ignore[valid-type]
 
 
+def refuse_null_characters(value: Any) -> Any:
+    """Text with a NUL character is refused (422), as Django's form fields do: PostgreSQL
+    cannot store it and would answer a server error."""
+    texts = value if isinstance(value, list | tuple) else [value]
+    if any(isinstance(text, str) and "\x00" in text for text in texts):
+        raise PydanticCustomError("null_characters", "Null characters are not allowed.")
+    return value
+
+
 class InputSchema(Schema):
     """Request bodies: unknown fields are refused (422), so nothing is mass-assigned."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_null_characters(cls, value: Any) -> Any:
+        return refuse_null_characters(value)
 
 
 class PatchSchema(InputSchema):
@@ -84,3 +98,8 @@ class PageIn(Schema):
 
     cursor: Cursor | None = Field(None, description="The next_cursor of the previous page.")
     limit: Limit = PAGE_SIZE
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_null_characters(cls, value: Any) -> Any:
+        return refuse_null_characters(value)
