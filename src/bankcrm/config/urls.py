@@ -7,5 +7,6 @@ urlpatterns = [
     path("api/", include("bankcrm.api.urls")),
     path("", include("bankcrm.org.urls")),
     path("customers/", include("bankcrm.customers.urls")),
+    path("", include("bankcrm.analytics.urls")),
     path("", include("bankcrm.interactions.urls")),
 ]

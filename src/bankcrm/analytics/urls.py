@@ -1,0 +1,13 @@
+from django.urls import path
+
+from bankcrm.analytics import views
+
+app_name = "analytics"
+urlpatterns = [
+    path("customers/<int:pk>/activity/", views.customer_activity, name="customer_activity"),
+    path(
+        "customers/<int:pk>/transactions/",
+        views.customer_transactions,
+        name="customer_transactions",
+    ),
+]

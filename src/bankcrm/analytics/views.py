@@ -1,0 +1,112 @@
+"""The customer 360's transaction panel: thin views over analytics.queries and analytics.live.
+
+The 360 page includes analytics/_customer_panel.html, which loads the panel with htmx; the
+filters and pages of the transaction list swap only the list. Scope is the customer
+selector's: a customer the member of staff may not see answers 404, as a missing one does.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from bankcrm.analytics import labels, live, queries
+from bankcrm.analytics.forms import TransactionFilterForm
+from bankcrm.customers.selectors import customer_get
+from bankcrm.products.selectors import holdings_of
+
+PAGE_SIZE = 15
+
+
+def _accounts(customer_id: int) -> dict[str, str]:
+    """Blind index → masked account number, for the customer's own holdings."""
+    return {
+        h.account_number_bidx: h.account_number_masked
+        for h in holdings_of(customer_id=customer_id).select_related("product")
+    }
+
+
+def _chart_data(figures: queries.CustomerFigures) -> dict:
+    return {
+        "flows": {
+            "months": [f.month.strftime("%Y-%m") for f in figures.monthly_flows],
+            "inflow": [str(f.inflow) for f in figures.monthly_flows],
+            "outflow": [str(f.outflow) for f in figures.monthly_flows],
+            "labels": {"inflow": _("Money in"), "outflow": _("Money out")},
+        },
+        "balance": {
+            "days": [p.day.isoformat() for p in figures.balance_trend],
+            "values": [str(p.balance) for p in figures.balance_trend],
+            "label": _("Balance"),
+        },
+        "spending": {
+            "items": [
+                {"name": labels.spending_label(s.key), "value": str(s.amount)}
+                for s in figures.spending
+            ]
+        },
+        "channels": {
+            "items": [
+                {"name": str(labels.CHANNELS.get(s.key, s.key)), "value": s.count}
+                for s in figures.channels
+            ]
+        },
+    }
+
+
+def _page(request: HttpRequest, customer_id: int) -> dict:
+    form = TransactionFilterForm(request.GET or None)
+    filters, page = queries.TransactionFilters(), 1
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = queries.TransactionFilters(
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+            direction=data["direction"],
+            category=data["category"],
+            channel=data["channel"],
+        )
+        page = data["page"] or 1
+    found = queries.transactions_page(
+        customer_id=customer_id, filters=filters, page=page, page_size=PAGE_SIZE
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {
+        "filter_form": form if form.is_bound else TransactionFilterForm(),
+        "page": found,
+        "query": query.urlencode(),
+        "channel_labels": labels.CHANNELS,
+        "category_labels": labels.CATEGORIES,
+        "merchant_labels": labels.MERCHANT_CATEGORIES,
+    }
+
+
+@login_required
+@require_GET
+def customer_activity(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = customer_get(actor=request.user, pk=pk)
+    figures = queries.customer_figures(customer_id=customer.pk)
+    accounts = _accounts(customer.pk)
+    balances = [
+        {"account": accounts.get(b.account_key, "—"), "balance": b}
+        for b in live.live_balances(customer_id=customer.pk)
+    ]
+    context = {
+        "customer": customer,
+        "figures": figures,
+        "charts": _chart_data(figures),
+        "balances": balances,
+        "accounts": accounts,
+        **_page(request, customer.pk),
+    }
+    return render(request, "analytics/_activity.html", context)
+
+
+@login_required
+@require_GET
+def customer_transactions(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = customer_get(actor=request.user, pk=pk)
+    context = {"customer": customer, "accounts": _accounts(customer.pk), **_page(request, pk)}
+    return render(request, "analytics/_transactions.html", context)
