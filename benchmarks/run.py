@@ -202,8 +202,8 @@ def document(report: dict) -> str:
         "page go through Django's test client: URL routing, middleware, authentication (an API",
         "token from `bankcrm create_api_token`'s service; a session for the page), the view,",
         "serialisation or template rendering. Queries are drawn from customers the actor can see:",
-        "the first two characters of the name, the pinyin of those two characters, the mobile",
-        "number without +86, the 18-character resident ID.",
+        "the first two characters of a person's name (a company's first four: city and trade",
+        "name), the pinyin of those characters, the mobile number without +86, the resident ID.",
         "",
         "## Machine",
         "",
@@ -328,6 +328,12 @@ def seeding_record() -> dict | None:
     }
 
 
+def prefix(customer) -> str:
+    """What staff type to find someone: surname and first given character; for a company,
+    the city and the trade name (北京华信…), since every company name starts with its city."""
+    return customer.name[:4] if customer.kind == "corporate" else customer.name[:2]
+
+
 def measure(n: int, *, explain: bool) -> list[dict]:
     import numpy as np
     from django.test import Client
@@ -352,8 +358,8 @@ def measure(n: int, *, explain: bool) -> list[dict]:
         sample = [customers[pk] for pk in picks if pk in customers]
         individuals = [c for c in sample if c.kind == "individual"] or sample
         queries = {
-            "search_name": [c.name[:2] for c in sample],
-            "search_pinyin": [pinyin_keys(c.name[:2])[0] for c in sample],
+            "search_name": [prefix(c) for c in sample],
+            "search_pinyin": [pinyin_keys(prefix(c))[0] for c in sample],
             "search_mobile": [c.mobile.removeprefix("+86") for c in sample if c.mobile],
             "search_id": [c.id_number for c in individuals],
         }

@@ -301,5 +301,7 @@ def _analyze() -> None:
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE")
         elif connection.vendor == "sqlite":
-            cursor.execute("PRAGMA analysis_limit = 1000")
+            # A full ANALYZE: sampled statistics (analysis_limit) misled the planner into
+            # scanning a branch index for name searches (see docs/benchmarks.md).
+            cursor.execute("PRAGMA analysis_limit = 0")
             cursor.execute("ANALYZE")
