@@ -335,3 +335,10 @@ def _balance_trend(daily: list[dict], ends: list[dict], today: date) -> list[Bal
         points.append(BalancePoint(day=day, balance=_money(sum(per_account.values(), ZERO))))
         day += timedelta(days=1)
     return points
+
+
+def customers_with_transactions() -> set[int]:
+    """Customers that have at least one transaction in the warehouse."""
+    t = tables.table("transactions")
+    found = tables.to_arrow(t.select("customer_id").distinct())
+    return set(found.column("customer_id").to_pylist())

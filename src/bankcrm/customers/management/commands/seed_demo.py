@@ -17,6 +17,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-progress", action="store_true")
         parser.add_argument("--no-analyze", action="store_true")
+        parser.add_argument("--no-transactions", action="store_true", help="no warehouse history")
 
     def handle(self, *args, **options) -> None:
         if options["customers"] < 0:
@@ -41,4 +42,14 @@ class Command(BaseCommand):
                 "seconds": result.seconds,
                 "insert": result.insert_seconds,
             }
+        )
+        if options["no_transactions"]:
+            return
+        # Transaction histories as core-banking extracts, loaded by `bankcrm ingest`.
+        from bankcrm.demo.transactions import seed_transactions
+
+        history = seed_transactions(seed=options["seed"], progress=not options["no_progress"])
+        self.stdout.write(
+            f"Transactions: {history.rows:,} for {history.customers:,} customers "
+            f"in {len(history.files)} extract files, {history.seconds:.1f} s."
         )
