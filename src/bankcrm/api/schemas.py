@@ -101,5 +101,7 @@ class PageIn(Schema):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _no_null_characters(cls, value: Any) -> Any:
+    def _no_null_characters(cls, value: Any, info: Any) -> Any:
+        if info.field_name == "cursor":
+            return value  # any bad cursor answers invalid_cursor, NUL or not
         return refuse_null_characters(value)
