@@ -8,7 +8,11 @@ import sys
 
 
 def _production_env(**overrides: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BANKCRM_", "DATABASE_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("BANKCRM_", "DATABASE_", "DJANGO_"))
+    }
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "bankcrm.config.production",
