@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import csv
 import glob
+import hashlib
+import hmac
 import os
 import re
 import time
@@ -41,7 +43,6 @@ from django.conf import settings
 from bankcrm.analytics import lake, schema, tables
 from bankcrm.analytics.backends import warehouse
 from bankcrm.analytics.mapping import FEEDS, Mapping, MappingError
-from bankcrm.common import crypto
 
 FEED_TABLES = {"transactions": schema.TRANSACTIONS, "balances": schema.DAILY_BALANCES}
 DEFAULT_CHUNK_ROWS = 1_000_000
@@ -233,25 +234,47 @@ def _rechunk(batches: Iterable[pa.RecordBatch], size: int) -> Iterator[pa.Table]
 # ----------------------------------------------------------------------------- preparing
 
 
-_holdings = tables.latest(
-    ibis.table(schema.HOLDINGS.schema, name="holdings_files"), "holdings"
-).select("account_key", "customer_id")
-_HOLDING_ACCOUNTS = tables.Query(_holdings)
-_WANTED_ACCOUNTS = tables.Query(
-    _holdings.semi_join(ibis.table({"account_key": "string"}, name="wanted_keys"), "account_key")
+_held = ibis.table(schema.HOLDINGS.schema, name="holdings_files")
+_HOLDING_ACCOUNTS = tables.Query(
+    tables.latest(_held, "holdings").select("account_key", "customer_id")
 )
+# A holding keeps its account number, so narrowing to the wanted accounts before taking each
+# holding's newest version gives the same rows, reading far fewer.
+_WANTED_ACCOUNTS = tables.Query(
+    tables.latest(
+        _held.semi_join(ibis.table({"account_key": "string"}, name="wanted_keys"), "account_key"),
+        "holdings",
+    ).select("account_key", "customer_id")
+)
+
+
+def account_keys(numbers: list[str]) -> list[str]:
+    """crypto.blind_index("account_number", n) for many numbers at once (the same HMAC, with
+    the keyed state computed once instead of per number)."""
+    from django.conf import settings
+
+    base = hmac.new(settings.BLIND_INDEX_KEY.encode(), digestmod=hashlib.sha256)
+    out = []
+    for number in numbers:
+        h = base.copy()
+        h.update(f"account_number:{number}".encode())
+        out.append(h.hexdigest()[:32])
+    return out
 
 
 class AccountResolver:
     """Account numbers → (blind index, customer) through the warehouse's holdings snapshot.
 
-    Each distinct number is hashed once per run; the numbers themselves are never written.
+    Each distinct number is hashed once per run (kept as Arrow arrays, looked up vectorised);
+    the numbers themselves are never written.
     """
 
     def __init__(self, *, preload: bool = True) -> None:
         self.customers: dict[str, int] = {}
-        self.keys: dict[str, str] = {}
         self.preloaded = preload
+        self._numbers = pa.array([], pa.string())
+        self._keys = pa.array([], pa.string())
+        self._owners = pa.array([], pa.int64())
         if preload:
             self._fetch(None)
 
@@ -274,12 +297,23 @@ class AccountResolver:
             )
         )
 
-    def key(self, number: str) -> str:
-        found = self.keys.get(number)
-        if found is None:
-            found = crypto.blind_index("account_number", number)
-            self.keys[number] = found
-        return found
+    def _learn(self, distinct: pa.Array) -> None:
+        """Hash the well-formed numbers not seen before in this run."""
+        well_formed = pc.fill_null(pc.match_substring_regex(distinct, r"^[0-9]{8,32}$"), False)
+        seen = pc.is_valid(pc.index_in(distinct, value_set=self._numbers))
+        new = distinct.filter(pc.and_(well_formed, pc.invert(seen)))
+        if len(new) == 0:
+            return
+        numbers = new.to_pylist()
+        keys = account_keys(numbers)
+        if not self.preloaded:  # a small batch: look up just its accounts
+            missing = [k for k in keys if k not in self.customers]
+            if missing:
+                self._fetch(missing)
+        owners = [self.customers.get(k) for k in keys]
+        self._numbers = pa.concat_arrays([self._numbers, new])
+        self._keys = pa.concat_arrays([self._keys, pa.array(keys, pa.string())])
+        self._owners = pa.concat_arrays([self._owners, pa.array(owners, pa.int64())])
 
     def resolve(self, accounts: pa.ChunkedArray | pa.Array) -> tuple[pa.Array, ...]:
         """(account_key, customer_id, status) with status 'ok', 'invalid' or 'unknown'."""
@@ -287,34 +321,21 @@ class AccountResolver:
         if isinstance(cleaned, pa.ChunkedArray):
             cleaned = cleaned.combine_chunks()
         distinct = pc.unique(cleaned)
-        numbers = distinct.to_pylist()
-        if not self.preloaded:  # a small batch: look up just its accounts
-            wanted = [self.key(n) for n in numbers if n and n.isdigit() and 8 <= len(n) <= 32]
-            missing = [k for k in wanted if k not in self.customers]
-            if missing:
-                self._fetch(missing)
-        keys, customers, statuses = [], [], []
-        for number in numbers:
-            if number is None:
-                keys.append(None)
-                customers.append(None)
-                statuses.append(None)
-            elif not (number.isdigit() and 8 <= len(number) <= 32):
-                keys.append(None)
-                customers.append(None)
-                statuses.append("invalid")
-            else:
-                key = self.key(number)
-                customer = self.customers.get(key)
-                keys.append(key)
-                customers.append(customer)
-                statuses.append("ok" if customer is not None else "unknown")
-        index = pc.index_in(cleaned, value_set=distinct)
-        return (
-            pc.take(pa.array(keys, pa.string()), index),
-            pc.take(pa.array(customers, pa.int64()), index),
-            pc.take(pa.array(statuses, pa.string()), index),
+        self._learn(distinct)
+        position = pc.index_in(distinct, value_set=self._numbers)
+        keys = pc.take(self._keys, position)
+        owners = pc.take(self._owners, position)
+        status = pc.if_else(
+            pc.is_null(distinct),
+            pa.scalar(None, pa.string()),
+            pc.if_else(
+                pc.is_null(keys),
+                pa.scalar("invalid"),
+                pc.if_else(pc.is_null(owners), pa.scalar("unknown"), pa.scalar("ok")),
+            ),
         )
+        index = pc.index_in(cleaned, value_set=distinct)
+        return pc.take(keys, index), pc.take(owners, index), pc.take(status, index)
 
 
 def _strings(column: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -596,7 +617,8 @@ class _Plan:
     validate: tables.Query
     stats: tables.Query
     rejects: tables.Query
-    write: tables.Query
+    write: tables.Query  # with the first-occurrence dedupe inside the chunk
+    write_unique: tables.Query  # when the chunk's good keys are known to be distinct
     recheck: tables.Query
 
 
@@ -615,14 +637,18 @@ def _plan(feed: str, mapping: Mapping, prepared: pa.Schema) -> _Plan:
     keys = ibis.table({k: spec.schema[k] for k in spec.key}, name="lake_keys")
     rng = valid[spec.range_column]
     good = valid._reject.isnull()
+    single_key = len(spec.key) == 1
     stats = valid.aggregate(
         rows=valid.count(),
         rejected=valid._reject.notnull().sum(),
         low=rng.min(where=good).cast(dt.string),
         high=rng.max(where=good).cast(dt.string),
+        # -1: not counted (composite keys always take the dedupe path)
+        distinct=valid[spec.key[0]].nunique(where=good) if single_key else ibis.literal(-1),
     )
     rejects = valid.filter(valid._reject.notnull()).select("_row", "_reject").order_by("_row")
     ok = valid.filter(good)
+    write_unique = _conform(ok.anti_join(keys, list(spec.key)), spec)
     first = ibis.row_number().over(group_by=[ok[k] for k in spec.key], order_by=ok._row)
     ok = ok.mutate(_first=first).filter(ibis._._first == 0)
     write = _conform(ok.anti_join(keys, list(spec.key)), spec)
@@ -633,6 +659,7 @@ def _plan(feed: str, mapping: Mapping, prepared: pa.Schema) -> _Plan:
         stats=tables.Query(stats),
         rejects=tables.Query(rejects),
         write=tables.Query(write),
+        write_unique=tables.Query(write_unique),
         recheck=tables.Query(recheck),
     )
     _plans[key] = found
@@ -682,7 +709,9 @@ class Loader:
                 rows = int(stats["rows"])
                 committed = None
                 if rows > rejected:
-                    committed = self._write(plan, (stats["low"], stats["high"]))
+                    unique = int(stats["distinct"]) == rows - rejected
+                    query = plan.write_unique if unique else plan.write
+                    committed = self._write(plan, query, (stats["low"], stats["high"]))
             finally:
                 w.unbind("chunk_valid")
                 w.unbind("chunk_input")
@@ -696,14 +725,16 @@ class Loader:
             committed=committed,
         )
 
-    def _write(self, plan: _Plan, key_range: tuple[str, str]) -> lake.LakeObject | None:
+    def _write(
+        self, plan: _Plan, query: tables.Query, key_range: tuple[str, str]
+    ) -> lake.LakeObject | None:
         spec = self.spec
         w = warehouse()
         snapshot = lake.last_file_id(spec.name)
         overlapping = lake.live_files(spec.name, key_range=key_range, up_to_id=snapshot)
         tables.bind_inputs(lake_keys=(spec.name, overlapping))
         staged = lake.staging_path()
-        w.run_parquet(plan.write.sql(), staged)
+        w.run_parquet(query.sql(), staged)
         rows = lake.object_rows(staged)
 
         def recheck(staged: Path, newer: list[lake.LakeObject]) -> int:
