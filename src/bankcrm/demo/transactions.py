@@ -1,7 +1,7 @@
 """Transaction histories for the demo bank, written as core-banking extracts and loaded through
 the real `bankcrm ingest` command, so the demo exercises the same path as a bank's data.
 
-Eighteen months up to yesterday, per individual customer's main current account, vectorised
+Thirteen months up to yesterday, per individual customer's main current account, vectorised
 with numpy: monthly salary (day 10; a year-end bonus before Spring Festival), spending by
 merchant category with seasonality (Spring Festival: gifts, red packets, travel; Double 11:
 shopping; summer travel), transfers, loan and mortgage repayments (day 20), investment purchases
@@ -30,7 +30,7 @@ from django.utils import timezone
 from bankcrm.customers.models import Customer, IncomeBand, Kind, LifecycleStage, Occupation
 from bankcrm.products.models import Holding, ProductType
 
-MONTHS = 18
+MONTHS = 13
 # Spring Festival (lunar new year's day), for the seasonality of gifts, travel and bonuses.
 SPRING_FESTIVAL = {
     2023: date(2023, 1, 22),
@@ -220,7 +220,7 @@ def generate(*, seed: int, today: date, skip: set[int] | None = None) -> pa.Tabl
             "工资代发",
         )
         # Spending: counts by activity and season; merchants by the month's weights.
-        counts = rng.poisson(np.clip(scale / 700, 6, 26) * activity * factor)
+        counts = rng.poisson(np.clip(scale / 900, 4, 20) * activity * factor)
         cust = np.repeat(np.arange(n), counts)
         kinds = rng.choice(len(SPEND_KINDS), size=len(cust), p=weights)
         amount = -np.round(
