@@ -83,17 +83,23 @@ def _locked_cursor(name: str):
     return rows.first()
 
 
-def deliver(*, table: str | None = None, max_rows: int = 2_000_000) -> dict[str, int]:
+def deliver(
+    *, table: str | None = None, max_rows: int = 2_000_000, max_batches: int | None = None
+) -> dict[str, int]:
     """Hand every subscriber the files committed since its cursor; return rows delivered.
 
-    A subscriber whose cursor another process holds is skipped (that process delivers).
+    Files go out in batches of up to `max_rows` (at least one file each); `max_batches` bounds
+    the work of one call (the real-time endpoint delivers a little and leaves any backlog to
+    the worker). A subscriber whose cursor another process holds is skipped.
     """
     from bankcrm.analytics import lake
 
     delivered: dict[str, int] = {}
     for subscriber in subscribers(table):
         total = 0
-        while True:
+        batches = 0
+        while max_batches is None or batches < max_batches:
+            batches += 1
             with transaction.atomic():
                 cursor = _locked_cursor(subscriber.name)
                 if cursor is None:

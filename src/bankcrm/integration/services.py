@@ -229,7 +229,9 @@ def transactions_push(
                 changes={"loaded": result.loaded, "rejected": result.rejected},
             )
     if result.loaded:
-        hooks.deliver(table="transactions")
+        # Deliver now so the 360 shows the rows; a backlog (a batch load not yet delivered)
+        # is left to the background worker rather than to this request.
+        hooks.deliver(table="transactions", max_rows=50_000, max_batches=2)
     return PushAnswer(status_code=status, body=body)
 
 
