@@ -7,11 +7,18 @@ from bankcrm.org.models import Branch, Staff
 def test_only_a_system_administrator_gets_in(client, bank):
     for user in (bank.rm, bank.bj_manager, bank.auditor, bank.analyst):
         client.force_login(user)
-        response = client.get("/admin/")
-        assert response.status_code == 302, user.role
-        assert response.url.startswith("/admin/login/")
+        response = client.get("/admin/", follow=True)
+        assert response.status_code == 403, user.role
     client.force_login(bank.admin)
     assert client.get("/admin/").status_code == 200
+
+
+def test_the_admin_has_no_sign_in_form_of_its_own(client, bank):
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0] == "/login/?next=/admin/"
+    assert client.post("/admin/login/", {"username": "admin", "password": "x"}).url.startswith(
+        "/login/"
+    )
 
 
 def test_administrator_creates_a_staff_member_and_it_is_audited(client, bank):

@@ -119,10 +119,12 @@ def test_unauthenticated_responses_are_never_cached(db):
 
 def test_unknown_api_path_answers_json_404(bank):
     # when
-    response = Api(bank.rm).client.get("/api/v2/customers")
+    response = Api(bank.rm).client.get("/api/v2/customers", headers={"Accept-Language": "en"})
+    chinese = Api(bank.rm).client.get("/api/v2/customers", headers={"Accept-Language": "zh-CN"})
     # then
     assert response.status_code == 404
     assert response.json() == {"code": "not_found", "message": "Not found.", "errors": {}}
+    assert chinese.json()["message"] == "未找到。"
 
 
 def test_malformed_json_answers_400_with_the_error_shape(bank):

@@ -48,7 +48,7 @@ ROUTES: dict[str, Decision] = {
     "login/": Decision(PUBLIC, why="the sign-in page"),
     "logout/": Decision(PUBLIC, why="POST only; ends whatever session there is"),
     "language/": Decision(PUBLIC, why="the sign-in page's language switch (a cookie)"),
-    "admin/login/": Decision(PUBLIC, why="the admin site's sign-in page"),
+    "admin/login/": Decision(PUBLIC, why="sends to the staff sign-in page (/login/)"),
     "admin/logout/": Decision(PUBLIC, why="POST only; ends whatever admin session there is"),
     "api/openapi.json": Decision(PUBLIC, why="the API's description, no data"),
     "api/docs": Decision(PUBLIC, why="Swagger UI: calls still need credentials"),
@@ -288,7 +288,7 @@ def test_public_routes_answer_without_credentials(client, db):
         "login/": 200,
         "logout/": 405,
         "language/": 405,
-        "admin/login/": 200,
+        "admin/login/": 302,  # to the one staff sign-in form
         "admin/logout/": 302,
         "api/openapi.json": 200,
         "api/docs": 200,

@@ -133,3 +133,16 @@ def test_the_branch_manager_above_is_not_refused(client, bank, customer, task):
     # then
     assert 404 not in statuses
     assert reverse("customers:detail", args=[customer.pk]) in found
+
+
+def test_roles_without_the_permission_get_403_before_any_validation(client, bank, customer):
+    # given: an analyst sees the customer but may not record work on it
+    from bankcrm.interactions.models import Interaction, Task
+
+    client.force_login(bank.analyst)
+    # when: even an empty (invalid) form
+    task = client.post(f"/customers/{customer.pk}/tasks/new/", {})
+    interaction = client.post(f"/customers/{customer.pk}/interactions/new/", {})
+    # then
+    assert (task.status_code, interaction.status_code) == (403, 403)
+    assert Task.objects.count() == 0 and Interaction.objects.count() == 0

@@ -31,8 +31,8 @@ def audit_record(
     """Append one event to the hash chain. Call it inside the transaction of the change it
     records: the change and its audit entry commit together or not at all.
 
-    Writers serialise on the chain head row for the length of their transaction; see
-    docs/security.md for how the chain is partitioned when one head becomes the bottleneck.
+    Writers serialise on the chain head row for the length of their transaction: one chain
+    for the whole bank (docs/security.md describes the limit this sets on write throughput).
     """
     origin = current_origin()
     head = _locked_head()

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -25,6 +25,8 @@ from bankcrm.interactions.services import interaction_create, task_create, task_
 @require_POST
 def interaction_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     customer = customer_get(actor=request.user, pk=pk)
+    if not request.user.has_perm("interactions.add_interaction"):
+        raise PermissionDenied
     form = InteractionForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -52,6 +54,8 @@ def interaction_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def task_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     customer = customer_get(actor=request.user, pk=pk)
+    if not request.user.has_perm("interactions.add_task"):
+        raise PermissionDenied
     form = TaskForm(request.POST, actor=request.user, customer=customer)
     if form.is_valid():
         data = form.cleaned_data

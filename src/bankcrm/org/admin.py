@@ -6,6 +6,9 @@ here is written to the audit trail like any other change.
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from bankcrm.audit.services import audit_record
@@ -20,6 +23,16 @@ class BankAdminSite(admin.AdminSite):
     def has_permission(self, request):
         user = request.user
         return user.is_active and user.is_authenticated and user.has_perm("org.manage_staff")
+
+    def login(self, request, extra_context=None):
+        """One sign-in form for the whole system (lockout and MFA guard it): the staff one.
+
+        A signed-in member of staff without the permission is refused, not asked to sign in
+        again.
+        """
+        if request.user.is_authenticated:
+            raise PermissionDenied
+        return redirect_to_login(request.GET.get("next") or reverse("admin:index"))
 
 
 site = BankAdminSite(name="admin")
