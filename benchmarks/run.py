@@ -54,10 +54,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--reseed", action="store_true", help="drop the database and seed anew")
     parser.add_argument("--explain", action="store_true", help="print the search query plans")
+    parser.add_argument(
+        "--report-only", action="store_true", help="rewrite docs/benchmarks.md from results.json"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         return child(args)
+    if args.report_only:
+        report = json.loads(RESULTS.read_text())
+        DOC.write_text(document(report))
+        print(table(report))
+        return 0
 
     OUT.mkdir(parents=True, exist_ok=True)
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
@@ -258,35 +266,44 @@ def fmt_load(load) -> str:
 
 
 NOTES = """
-- **The machine was busy.** Other sessions ran test suites and a headless browser on the same
-  2-CPU VM during these runs (see the load averages above); wall-clock figures are inflated
-  accordingly, by up to 2–3× compared with an idle machine. Re-run `make bench` on a quiet
-  machine for clean figures.
+- **The machine was shared.** Other sessions ran test suites and a headless browser on the
+  same 2-CPU VM. The latency runs above had a load average of about 2–3; earlier runs at a
+  load of 6–10 were up to 2–3× slower (the same SQLite analyst searches: p95 63 and 90 ms).
+  Both 1M seedings ran at a load of 5–10.
+- **Seeding.** 1M customers: SQLite 12.8 min, of which 12.0 min (720.8 s, printed by the
+  command; the audit record of that run predates the field) in the inserting process;
+  PostgreSQL 26.0 min, bound by the server process (COPY into tables with 14 indexes on the
+  customer table, default `shared_buffers` of 128 MB). 20,000 customers (`make demo`'s size,
+  `seed_demo --customers 20000 --no-transactions` on an empty database, load ≈ 2.3): SQLite
+  9.7 s (3.0 s writing), PostgreSQL 14.9 s (4.3 s writing). The first version committed
+  every 10,000 customers and slowed from 3,800 to 1,400 customers/s as the random-key indexes
+  (blind indexes, name and pinyin) grew; committing every 100,000 keeps the rate flat.
 - **What meets the targets.** Mobile and ID searches are one lookup in a blind-index column
   (HMAC of the normalised value; the value itself is encrypted and never compared). An RM's
   searches go through the (rm, -id) index: a book is a few hundred customers whatever the
   size of the bank. The customer 360 API is a handful of indexed queries.
-- **Name and pinyin prefixes for a head-office user.** `customers_visible_to` gives a
-  head-office analyst `branch_id IN (every branch)`, which filters nothing but makes each
-  matching row a table read: a common prefix (王晓 matches 3,224 customers, 北京 13,863
-  companies) means thousands of row reads and a sort before the 25 newest are known. Measured
-  with the sqlite3 shell on the 1M database: the page query with the branch list 45–85 ms;
-  without it 12 ms; written as "the 26 newest ids from the name index (a covering index
-  scan), then those rows" about 1 ms. The rows "Proposed: … ids first" measure that form
-  through the ORM. The change belongs in customers/selectors.py (not the benchmark's files):
-  no branch filter when the actor's branch is the root of the hierarchy, and in
-  `customer_page` fetch the page's ids first, then the rows with `select_related`.
+- **Name and pinyin prefixes for a head-office user (SQLite: met, but only just).**
+  `customers_visible_to` gives a head-office analyst `branch_id IN (every branch)`, which
+  filters nothing but turns every matching row into a table read: a common prefix (王晓
+  matches 3,224 customers; 北京 13,863 companies) means thousands of row reads and a sort
+  before the 25 newest are known. With the sqlite3 shell on the 1M database: the page query
+  with the branch list 45–85 ms; without it 12 ms; as "the 26 newest ids from the name index
+  (a covering index scan), then those rows" about 1 ms. The rows "Proposed: … ids first"
+  measure that form through the ORM: p95 10–13 ms on SQLite, 17–39 ms on PostgreSQL. The
+  change belongs in customers/selectors.py: no branch filter when the actor's branch is the
+  root of the hierarchy, and `customer_page` fetching the page's ids first, then the rows
+  with `select_related`.
 - **Planner statistics on SQLite.** Without statistics, or with sampled ones
   (`PRAGMA analysis_limit`), SQLite answered the analyst's pinyin search by walking the
   `branch_id` index: 3.4 s per query. `seed_demo` now ends with a full `ANALYZE` (17 s at 1M).
-  A database filled another way (imports, the UI) needs the same, e.g. `PRAGMA optimize` on
-  close; dropping the redundant branch filter above also removes the trap.
-- **The list page for a head-office user.** The filter form renders every relationship
-  manager the user can see as an `<option>`: 2,076 options for `analyst` at 1M customers
-  (about one RM per 500 customers), 140 KB of HTML, and most of the page's time is spent
-  rendering them (SQL: 9 queries, 56 ms of a 2.4 s request on the busy machine). The RM
-  filter needs a search-as-you-type field or choices limited to the chosen branch
-  (customers/forms.py).
+  A database filled another way (imports, the UI) needs the same, e.g. `PRAGMA optimize`
+  from time to time; dropping the redundant branch filter above also removes the trap.
+- **The list page for a head-office user misses the target on both databases.** The filter
+  form renders every relationship manager the user can see as an `<option>`: 2,076 options
+  for `analyst` at 1M customers (about one RM per 500 customers), 140 KB of HTML; nearly all
+  the time is template rendering (9 queries, 56 ms of SQL in a 2.4 s request measured on
+  the busy machine). The same page for the `rm` user takes 26–30 ms. The RM filter needs a
+  search-as-you-type field, or choices limited to the chosen branch (customers/forms.py).
 """
 
 
