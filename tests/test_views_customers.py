@@ -734,3 +734,27 @@ def test_completing_a_task_with_a_stale_version_changes_nothing(client, bank, cu
     assert response.status_code == 302
     task.refresh_from_db()
     assert task.status == "open"
+
+
+def test_rm_filter_lists_the_chosen_branchs_rms_not_the_whole_bank(client, bank):
+    # given: head office has thousands of RMs in a real bank; the list offers them per branch
+    from bankcrm.customers.forms import CustomerFilterForm
+
+    # when
+    unfiltered = CustomerFilterForm(data={}, actor=bank.analyst)
+    chaoyang = CustomerFilterForm(data={"branch": bank.beijing.pk}, actor=bank.analyst)
+    own = CustomerFilterForm(data={}, actor=bank.bj_manager)
+    # then
+    assert list(unfiltered.fields["rm"].queryset) == []
+    assert set(chaoyang.fields["rm"].queryset) == {bank.rm, bank.other_rm}
+    assert set(own.fields["rm"].queryset) == {bank.rm, bank.other_rm}
+
+
+def test_choosing_a_branch_refreshes_the_rm_choices_beside_the_results(client, bank, customer):
+    client.force_login(bank.analyst)
+    response = client.post(
+        "/customers/", {"branch": bank.chaoyang.pk}, headers={"HX-Request": "true"}
+    )
+    html = response.content.decode()
+    assert 'id="rm-filter" hx-swap-oob="true"' in html
+    assert f'value="{bank.rm.pk}"' in html and f'value="{bank.sh_rm.pk}"' not in html

@@ -112,13 +112,25 @@ class CustomerFilterForm(BootstrapMixin, forms.Form):
     # Filters that carry no personal data and may appear in a URL (bookmarks, links).
     URL_SAFE = ("branch", "rm", "stage", "tag", "aum_min", "aum_max", "after", "before")
 
+    def _rm_choices(self, actor):
+        """RMs of the chosen branch's subtree, else of the actor's own branch if it is not head
+        office: a bank has thousands of RMs, too many for one list (and for one page)."""
+        branches = self.fields["branch"].queryset
+        chosen = self.data.get(self.add_prefix("branch")) or self.initial.get("branch")
+        branch = branches.filter(pk=chosen).first() if str(chosen or "").isdigit() else None
+        branch = branch or (actor.branch if actor.branch.parent_id else None)
+        if branch is None:
+            self.fields["rm"].empty_label = _("Choose a branch to filter by RM")
+            return relationship_managers_visible_to(actor).none()
+        return relationship_managers_visible_to(actor).filter(branch__path__startswith=branch.path)
+
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["branch"].queryset = branches_visible_to(actor)
         if actor.scope == Scope.OWN_BOOK:
             del self.fields["rm"]
         else:
-            self.fields["rm"].queryset = relationship_managers_visible_to(actor)
+            self.fields["rm"].queryset = self._rm_choices(actor)
         self.fields["q"].widget.attrs.update(
             {
                 "placeholder": _("Name, pinyin or initials, customer number, mobile, ID, email"),

@@ -28,6 +28,8 @@ def customers_visible_to(actor) -> QuerySet[Customer]:
     if actor.scope == Scope.ALL:
         return qs
     if actor.scope == Scope.BRANCH_SUBTREE:
+        if actor.branch.parent_id is None:
+            return qs  # head office's subtree is the bank: a filter would only cost time
         return qs.filter(branch_id__in=branch_subtree_ids(actor.branch))
     return qs.filter(rm_id=actor.pk)
 
@@ -124,22 +126,30 @@ def customer_page(
 ) -> Page:
     """Customers newest first, `size` at a time, continuing after/before a customer id."""
     size = size or settings.CUSTOMER_PAGE_SIZE
-    qs = customer_search(actor=actor, filters=filters).select_related("branch", "rm")
+    qs = customer_search(actor=actor, filters=filters)
+    # Ids first (an index-only walk in most plans), then the page's rows by primary key: a
+    # common name prefix matching thousands of customers costs `size` row reads, not thousands.
     if before is not None:
-        rows = list(qs.filter(pk__gt=before).order_by("id")[: size + 1])
-        has_more = len(rows) > size
-        rows = list(reversed(rows[:size]))
-        return Page(rows, rows[-1].pk if rows else None, rows[0].pk if rows and has_more else None)
+        ids = list(qs.filter(pk__gt=before).order_by("id").values_list("id", flat=True)[: size + 1])
+        has_more = len(ids) > size
+        ids = list(reversed(ids[:size]))
+        rows = _rows_in_order(ids)
+        return Page(rows, ids[-1] if ids else None, ids[0] if ids and has_more else None)
     if after is not None:
         qs = qs.filter(pk__lt=after)
-    rows = list(qs.order_by("-id")[: size + 1])
-    has_more = len(rows) > size
-    rows = rows[:size]
+    ids = list(qs.order_by("-id").values_list("id", flat=True)[: size + 1])
+    has_more = len(ids) > size
+    ids = ids[:size]
     return Page(
-        rows,
-        rows[-1].pk if rows and has_more else None,
-        rows[0].pk if rows and after is not None else None,
+        _rows_in_order(ids),
+        ids[-1] if ids and has_more else None,
+        ids[0] if ids and after is not None else None,
     )
+
+
+def _rows_in_order(ids: list[int]) -> list[Customer]:
+    by_id = Customer.objects.select_related("branch", "rm").in_bulk(ids)
+    return [by_id[pk] for pk in ids]
 
 
 @dataclass
