@@ -84,13 +84,18 @@ def _locked_cursor(name: str):
 
 
 def deliver(
-    *, table: str | None = None, max_rows: int = 2_000_000, max_batches: int | None = None
+    *,
+    table: str | None = None,
+    max_rows: int = 2_000_000,
+    max_batches: int | None = None,
+    max_backlog: int | None = None,
 ) -> dict[str, int]:
     """Hand every subscriber the files committed since its cursor; return rows delivered.
 
     Files go out in batches of up to `max_rows` (at least one file each); `max_batches` bounds
     the work of one call (the real-time endpoint delivers a little and leaves any backlog to
-    the worker). A subscriber whose cursor another process holds is skipped.
+    the worker). With `max_backlog`, a subscriber with more pending rows than that is left
+    to the worker altogether. A subscriber whose cursor another process holds is skipped.
     """
     from bankcrm.analytics import lake
 
@@ -110,6 +115,8 @@ def deliver(
                     exclude_sources=("compaction",),
                 )
                 if not pending:
+                    break
+                if max_backlog is not None and sum(f.rows for f in pending) > max_backlog:
                     break
                 batch_files = []
                 rows = 0

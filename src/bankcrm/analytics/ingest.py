@@ -174,7 +174,9 @@ def read_chunks(path: Path, mapping: Mapping, chunk_rows: int) -> Iterator[pa.Ta
     fmt = _format_of(path, mapping.format)
     if fmt == "parquet":
         try:
-            reader = pq.ParquetFile(path)
+            # pre_buffer off: with it, PyArrow keeps every row group it read (memory grows
+            # with the file's size instead of staying at one chunk).
+            reader = pq.ParquetFile(path, pre_buffer=False)
         except (OSError, pa.ArrowInvalid) as exc:
             raise IngestError(f"{path.name}: not a readable Parquet file ({exc}).") from exc
         columns = _columns_present(reader.schema_arrow.names, mapping, path)
@@ -428,12 +430,13 @@ def prepare(raw: pa.Table, mapping: Mapping, offset: int, resolver: AccountResol
         return None
 
     def text(target: str) -> pa.Array:
-        rule = mapping.columns[target]
+        """As text; trimming, blank → missing and defaults happen in `validate` (in parallel)."""
         column = source(target)
-        values = _strings(column) if column is not None else pa.nulls(n, pa.string())
-        if rule.default is not None:
-            values = pc.coalesce(values, pa.scalar(rule.default, pa.string()))
-        return values
+        if column is None:
+            return pa.nulls(n, pa.string())
+        if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+            column = pc.cast(column, pa.string())
+        return column
 
     feed = mapping.feed
     accounts = source("account")
@@ -448,9 +451,7 @@ def prepare(raw: pa.Table, mapping: Mapping, offset: int, resolver: AccountResol
         column = source(target)
         if column is None:
             column = pa.nulls(n, pa.string())
-        elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            column = pc.replace_substring(_strings(column), ",", "")  # 1,234.50
-        out[f"{target}_raw"] = column
+        out[f"{target}_raw"] = column  # text is cleaned in `validate`
     if feed == "transactions":
         column = source("booked_at")
         rule = mapping.columns["booked_at"]
@@ -471,7 +472,7 @@ def prepare(raw: pa.Table, mapping: Mapping, offset: int, resolver: AccountResol
         ):
             out[target] = text(target)
         if mapping.direction:
-            out["_direction"] = _strings(raw.column(mapping.direction.source))
+            out["_direction"] = pc.cast(raw.column(mapping.direction.source), pa.string())
     else:
         column = source("balance_date")
         rule = mapping.columns["balance_date"]
@@ -484,6 +485,19 @@ def prepare(raw: pa.Table, mapping: Mapping, offset: int, resolver: AccountResol
 
 
 # ----------------------------------------------------------------------------- validating
+
+
+def _clean(column: ibis.Value, default: str | None = None) -> ibis.Value:
+    """Trimmed text; blank means missing; then the mapping's default, if any."""
+    column = column.strip().nullif("")
+    return column.fill_null(default) if default is not None else column
+
+
+def _money_text(column: ibis.Value) -> ibis.Value:
+    """An amount as given: text is trimmed and loses thousands separators (1,234.50)."""
+    if column.type().is_string():
+        return column.replace(",", "").strip().nullif("")
+    return column
 
 
 def _coded(column: ibis.Value, values: dict[str, str]) -> ibis.Value:
@@ -500,6 +514,7 @@ def validate(t: ibis.Table, mapping: Mapping) -> ibis.Table:
     checks: list[tuple[ibis.Value, str, str]] = []
 
     def amount(raw: ibis.Value, name: str, required: bool, nonzero: bool) -> ibis.Value:
+        raw = _money_text(raw)
         value = raw.try_cast(money)
         if required:
             checks.append((raw.isnull(), name, "required"))
@@ -518,10 +533,23 @@ def validate(t: ibis.Table, mapping: Mapping) -> ibis.Table:
         (t._account_status == "unknown", "account", "unknown_account"),
     ]
     rules = mapping.columns
+    text = {
+        name: _clean(t[name], rules[name].default)
+        for name in (
+            "id",
+            "currency",
+            "channel",
+            "category",
+            "merchant_category",
+            "counterparty",
+            "description",
+        )
+        if name in t.columns
+    }
     if mapping.feed == "transactions":
         checks += [
-            (t.id.isnull(), "id", "required"),
-            (t.id.length() > 64, "id", "too_long"),
+            (text["id"].isnull(), "id", "required"),
+            (text["id"].length() > 64, "id", "too_long"),
             *account_checks,
             (~t._booked_given, "booked_at", "required"),
             (t.booked_at.isnull(), "booked_at", "invalid_date"),
@@ -535,16 +563,15 @@ def validate(t: ibis.Table, mapping: Mapping) -> ibis.Table:
         value = amount(t.amount_raw, "amount", required=True, nonzero=True)
         if mapping.direction:
             d = mapping.direction
-            sign = ibis.cases(
-                (t._direction.isin(d.debit), -1), (t._direction.isin(d.credit), 1), else_=None
-            )
+            flag = _clean(t._direction)
+            sign = ibis.cases((flag.isin(d.debit), -1), (flag.isin(d.credit), 1), else_=None)
             checks.append((sign.isnull(), "direction", "unknown_value"))
             value = (value.abs() * sign).cast(money)
         balance = amount(t.balance_after_raw, "balance_after", required=False, nonzero=False)
-        currency = _coded(t.currency, rules["currency"].values).upper()
-        channel = _coded(t.channel, rules["channel"].values)
-        category = _coded(t.category, rules["category"].values)
-        merchant = _coded(t.merchant_category, rules["merchant_category"].values)
+        currency = _coded(text["currency"], rules["currency"].values).upper()
+        channel = _coded(text["channel"], rules["channel"].values)
+        category = _coded(text["category"], rules["category"].values)
+        merchant = _coded(text["merchant_category"], rules["merchant_category"].values)
         checks += [
             (~currency.re_search(r"^[A-Z]{3}$"), "currency", "invalid_currency"),
             (channel.isnull(), "channel", "required"),
@@ -556,11 +583,11 @@ def validate(t: ibis.Table, mapping: Mapping) -> ibis.Table:
                 "merchant_category",
                 "unknown_value",
             ),
-            (t.counterparty.length() > 200, "counterparty", "too_long"),
-            (t.description.length() > 500, "description", "too_long"),
+            (text["counterparty"].length() > 200, "counterparty", "too_long"),
+            (text["description"].length() > 500, "description", "too_long"),
         ]
         columns = {
-            "id": t.id,
+            "id": text["id"],
             "account_key": t.account_key,
             "customer_id": t.customer_id,
             "booked_at": t.booked_at,
@@ -571,8 +598,8 @@ def validate(t: ibis.Table, mapping: Mapping) -> ibis.Table:
             "channel": channel,
             "category": category,
             "merchant_category": merchant,
-            "counterparty": t.counterparty,
-            "description": t.description,
+            "counterparty": text["counterparty"],
+            "description": text["description"],
         }
     else:
         today = datetime.now(UTC).date()
@@ -588,7 +615,7 @@ def validate(t: ibis.Table, mapping: Mapping) -> ibis.Table:
             ),
         ]
         value = amount(t.balance_raw, "balance", required=True, nonzero=False)
-        currency = _coded(t.currency, rules["currency"].values).upper()
+        currency = _coded(text["currency"], rules["currency"].values).upper()
         checks.append((~currency.re_search(r"^[A-Z]{3}$"), "currency", "invalid_currency"))
         columns = {
             "account_key": t.account_key,

@@ -231,7 +231,7 @@ def transactions_push(
     if result.loaded:
         # Deliver now so the 360 shows the rows; a backlog (a batch load not yet delivered)
         # is left to the background worker rather than to this request.
-        hooks.deliver(table="transactions", max_rows=50_000, max_batches=2)
+        hooks.deliver(table="transactions", max_backlog=50_000)
     return PushAnswer(status_code=status, body=body)
 
 
