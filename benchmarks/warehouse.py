@@ -127,12 +127,15 @@ SELECT
        ELSE -(((hash(i * 7) % 50000) + 1)::DECIMAL(18,2) / 100) END AS amount,
   'CNY' AS currency,
   ((hash(i * 11) % 10000000) + 100)::DECIMAL(18,2) / 100 AS balance_after,
-  ['counter','atm','mobile','online','pos','third_party'][((hash(i * 13) % 6) + 1)::BIGINT] AS channel,
+  ['counter','atm','mobile','online','pos','third_party'][((hash(i * 13) % 6) + 1)::BIGINT]
+    AS channel,
   CASE WHEN hash(i * 3) % 10 = 0 THEN 'salary' ELSE 'consumption' END AS category,
   CASE WHEN hash(i * 3) % 10 = 0 THEN NULL
-       ELSE ['dining','groceries','shopping','travel','transport'][((hash(i * 17) % 5) + 1)::BIGINT]
+       ELSE ['dining','groceries','shopping','travel','transport']
+            [((hash(i * 17) % 5) + 1)::BIGINT]
        END AS merchant_category,
-  ['Meituan','Alipay merchant','JD.com','Hema','Didi'][((hash(i * 19) % 5) + 1)::BIGINT] AS counterparty,
+  ['Meituan','Alipay merchant','JD.com','Hema','Didi'][((hash(i * 19) % 5) + 1)::BIGINT]
+    AS counterparty,
   'card payment' AS description
 FROM range({rows}) AS r(i)
 """
