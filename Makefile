@@ -3,7 +3,6 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO_CUSTOMERS ?= 20000
-export DJANGO_SETTINGS_MODULE ?= bankcrm.config.settings
 
 .PHONY: install assets demo test test-pg bench lint messages clean
 
