@@ -132,3 +132,30 @@ def test_pushing_needs_the_permission_and_a_key(bank, accounts):
     assert refused.status_code == 403
     assert keyless.status_code == 422
     assert not IdempotencyKey.objects.exists()
+
+
+def test_a_push_leaves_a_batch_backlog_to_the_worker(bank, accounts, tmp_path, monkeypatch):
+    # given a batch load not yet delivered to the hook, larger than a push may take on
+    from bankcrm.analytics.models import AccountBalance
+    from bankcrm.integration import services
+
+    monkeypatch.setattr(services, "PUSH_DELIVERY_BACKLOG", 2)
+    extract = tmp_path / "batch.csv"
+    extract.write_text(
+        "id,account,booked_at,amount,balance_after,channel,category\n"
+        f"B1,{BOB_CURRENT},2024-05-01 09:00:00,-1.00,10.00,atm,cash_withdrawal\n"
+        f"B2,{BOB_CURRENT},2024-05-02 09:00:00,-1.00,9.00,atm,cash_withdrawal\n",
+        encoding="utf-8",
+    )
+    services.extracts_ingest(feed="transactions", paths=[str(extract)])
+
+    # when a push arrives
+    response = _push(
+        Api(bank.admin),
+        _batch({"id": "P9", "account": ALICE_CURRENT, "amount": "-1.00", "balance_after": "5.00"}),
+        "batch-b",
+    )
+
+    # then it is loaded, but the hook waits for the worker (which delivers both in order)
+    assert response.json()["loaded"] == 1
+    assert not AccountBalance.objects.exists()

@@ -145,3 +145,23 @@ def test_maintenance_chain_runs_and_schedules_its_next_run(
     assert runs[1].args_kwargs["args"] == [str(schedule.chain)]
     gap = (runs[1].run_after - runs[0].finished_at).total_seconds()
     assert 3590 <= gap <= 3600
+
+
+def test_a_writer_with_a_stale_view_of_the_lake_still_adds_no_duplicate(
+    accounts, tmp_path, monkeypatch
+):
+    # given rows already committed by one load
+    rows = [f"C{i},{ALICE_CURRENT},2024-07-0{i} 09:00:00,-1.00,99.00,pos,fee" for i in (1, 2, 3)]
+    _load(tmp_path, rows)
+
+    # when a second writer loads the same rows having listed the lake before that commit
+    # (it deduplicates against nothing, so only the check under the commit lock can catch it)
+    from bankcrm.analytics import ingest
+
+    monkeypatch.setattr(ingest.lake, "last_file_id", lambda table: 0)
+    second = _load(tmp_path, rows, name="again.csv")
+
+    # then nothing is added: the commit re-checked against the files committed meanwhile
+    assert (second.loaded, second.skipped) == (0, 3)
+    stored = tables.to_arrow(tables.table("transactions").select("id")).column("id")
+    assert sorted(stored.to_pylist()) == ["C1", "C2", "C3"]

@@ -36,6 +36,9 @@ from bankcrm.products.models import Holding
 SYNC_OVERLAP = timedelta(minutes=5)
 SYNC_PAGE = 20_000
 IDEMPOTENCY_TTL = timedelta(hours=24)
+# A push delivers to the hook at once unless more than this many rows wait (a batch load not yet
+# delivered): that backlog is the background worker's, not one HTTP request's.
+PUSH_DELIVERY_BACKLOG = 50_000
 
 
 # ----------------------------------------------------------------------------- batch
@@ -231,7 +234,7 @@ def transactions_push(
     if result.loaded:
         # Deliver now so the 360 shows the rows; a backlog (a batch load not yet delivered)
         # is left to the background worker rather than to this request.
-        hooks.deliver(table="transactions", max_backlog=50_000)
+        hooks.deliver(table="transactions", max_backlog=PUSH_DELIVERY_BACKLOG)
     return PushAnswer(status_code=status, body=body)
 
 
