@@ -5,7 +5,10 @@ filters and pages of the transaction list swap only the list. Scope is the custo
 selector's: a customer the member of staff may not see answers 404, as a missing one does.
 """
 
+import json
+
 from django.contrib.auth.decorators import login_required
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -96,7 +99,8 @@ def customer_activity(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "customer": customer,
         "figures": figures,
-        "charts": _chart_data(figures),
+        # In an attribute, not a <script>: htmx drops script tags from swapped content.
+        "charts_json": json.dumps(_chart_data(figures), cls=DjangoJSONEncoder),
         "balances": balances,
         "accounts": accounts,
         **_page(request, customer.pk),

@@ -9,7 +9,7 @@
   function read(id) {
     var el = document.getElementById(id);
     if (!el) { return null; }
-    try { return JSON.parse(el.textContent); } catch (e) { return null; }
+    try { return JSON.parse(el.getAttribute("data-json") || el.textContent); } catch (e) { return null; }
   }
 
   function numbers(list) { return list.map(function (v) { return Number(v); }); }
