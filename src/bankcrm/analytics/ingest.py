@@ -430,13 +430,12 @@ def prepare(raw: pa.Table, mapping: Mapping, offset: int, resolver: AccountResol
         return None
 
     def text(target: str) -> pa.Array:
-        """As text; trimming, blank → missing and defaults happen in `validate` (in parallel)."""
+        rule = mapping.columns[target]
         column = source(target)
-        if column is None:
-            return pa.nulls(n, pa.string())
-        if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
-            column = pc.cast(column, pa.string())
-        return column
+        values = _strings(column) if column is not None else pa.nulls(n, pa.string())
+        if rule.default is not None:
+            values = pc.coalesce(values, pa.scalar(rule.default, pa.string()))
+        return values
 
     feed = mapping.feed
     accounts = source("account")
@@ -451,7 +450,9 @@ def prepare(raw: pa.Table, mapping: Mapping, offset: int, resolver: AccountResol
         column = source(target)
         if column is None:
             column = pa.nulls(n, pa.string())
-        out[f"{target}_raw"] = column  # text is cleaned in `validate`
+        elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            column = pc.replace_substring(_strings(column), ",", "")  # 1,234.50
+        out[f"{target}_raw"] = column
     if feed == "transactions":
         column = source("booked_at")
         rule = mapping.columns["booked_at"]
@@ -472,7 +473,7 @@ def prepare(raw: pa.Table, mapping: Mapping, offset: int, resolver: AccountResol
         ):
             out[target] = text(target)
         if mapping.direction:
-            out["_direction"] = pc.cast(raw.column(mapping.direction.source), pa.string())
+            out["_direction"] = _strings(raw.column(mapping.direction.source))
     else:
         column = source("balance_date")
         rule = mapping.columns["balance_date"]
@@ -485,19 +486,6 @@ def prepare(raw: pa.Table, mapping: Mapping, offset: int, resolver: AccountResol
 
 
 # ----------------------------------------------------------------------------- validating
-
-
-def _clean(column: ibis.Value, default: str | None = None) -> ibis.Value:
-    """Trimmed text; blank means missing; then the mapping's default, if any."""
-    column = column.strip().nullif("")
-    return column.fill_null(default) if default is not None else column
-
-
-def _money_text(column: ibis.Value) -> ibis.Value:
-    """An amount as given: text is trimmed and loses thousands separators (1,234.50)."""
-    if column.type().is_string():
-        return column.replace(",", "").strip().nullif("")
-    return column
 
 
 def _coded(column: ibis.Value, values: dict[str, str]) -> ibis.Value:
@@ -514,7 +502,6 @@ def validate(t: ibis.Table, mapping: Mapping) -> ibis.Table:
     checks: list[tuple[ibis.Value, str, str]] = []
 
     def amount(raw: ibis.Value, name: str, required: bool, nonzero: bool) -> ibis.Value:
-        raw = _money_text(raw)
         value = raw.try_cast(money)
         if required:
             checks.append((raw.isnull(), name, "required"))
@@ -533,23 +520,10 @@ def validate(t: ibis.Table, mapping: Mapping) -> ibis.Table:
         (t._account_status == "unknown", "account", "unknown_account"),
     ]
     rules = mapping.columns
-    text = {
-        name: _clean(t[name], rules[name].default)
-        for name in (
-            "id",
-            "currency",
-            "channel",
-            "category",
-            "merchant_category",
-            "counterparty",
-            "description",
-        )
-        if name in t.columns
-    }
     if mapping.feed == "transactions":
         checks += [
-            (text["id"].isnull(), "id", "required"),
-            (text["id"].length() > 64, "id", "too_long"),
+            (t.id.isnull(), "id", "required"),
+            (t.id.length() > 64, "id", "too_long"),
             *account_checks,
             (~t._booked_given, "booked_at", "required"),
             (t.booked_at.isnull(), "booked_at", "invalid_date"),
@@ -563,15 +537,16 @@ def validate(t: ibis.Table, mapping: Mapping) -> ibis.Table:
         value = amount(t.amount_raw, "amount", required=True, nonzero=True)
         if mapping.direction:
             d = mapping.direction
-            flag = _clean(t._direction)
-            sign = ibis.cases((flag.isin(d.debit), -1), (flag.isin(d.credit), 1), else_=None)
+            sign = ibis.cases(
+                (t._direction.isin(d.debit), -1), (t._direction.isin(d.credit), 1), else_=None
+            )
             checks.append((sign.isnull(), "direction", "unknown_value"))
             value = (value.abs() * sign).cast(money)
         balance = amount(t.balance_after_raw, "balance_after", required=False, nonzero=False)
-        currency = _coded(text["currency"], rules["currency"].values).upper()
-        channel = _coded(text["channel"], rules["channel"].values)
-        category = _coded(text["category"], rules["category"].values)
-        merchant = _coded(text["merchant_category"], rules["merchant_category"].values)
+        currency = _coded(t.currency, rules["currency"].values).upper()
+        channel = _coded(t.channel, rules["channel"].values)
+        category = _coded(t.category, rules["category"].values)
+        merchant = _coded(t.merchant_category, rules["merchant_category"].values)
         checks += [
             (~currency.re_search(r"^[A-Z]{3}$"), "currency", "invalid_currency"),
             (channel.isnull(), "channel", "required"),
@@ -583,11 +558,11 @@ def validate(t: ibis.Table, mapping: Mapping) -> ibis.Table:
                 "merchant_category",
                 "unknown_value",
             ),
-            (text["counterparty"].length() > 200, "counterparty", "too_long"),
-            (text["description"].length() > 500, "description", "too_long"),
+            (t.counterparty.length() > 200, "counterparty", "too_long"),
+            (t.description.length() > 500, "description", "too_long"),
         ]
         columns = {
-            "id": text["id"],
+            "id": t.id,
             "account_key": t.account_key,
             "customer_id": t.customer_id,
             "booked_at": t.booked_at,
@@ -598,8 +573,8 @@ def validate(t: ibis.Table, mapping: Mapping) -> ibis.Table:
             "channel": channel,
             "category": category,
             "merchant_category": merchant,
-            "counterparty": text["counterparty"],
-            "description": text["description"],
+            "counterparty": t.counterparty,
+            "description": t.description,
         }
     else:
         today = datetime.now(UTC).date()
@@ -615,7 +590,7 @@ def validate(t: ibis.Table, mapping: Mapping) -> ibis.Table:
             ),
         ]
         value = amount(t.balance_raw, "balance", required=True, nonzero=False)
-        currency = _coded(text["currency"], rules["currency"].values).upper()
+        currency = _coded(t.currency, rules["currency"].values).upper()
         checks.append((~currency.re_search(r"^[A-Z]{3}$"), "currency", "invalid_currency"))
         columns = {
             "account_key": t.account_key,
