@@ -56,3 +56,24 @@ from tests.log_guard import (  # noqa: E402, F401
     pytest_sessionstart,
     pytest_terminal_summary,
 )
+
+
+@pytest.fixture(autouse=True)
+def _force_login_includes_the_second_factor(monkeypatch):
+    """`client.force_login(staff)` skips the password; it now skips the second factor too, as
+    if the staff member had entered a code (a confirmed authenticator is made when they have
+    none). Tests of the sign-in itself post to the real pages instead (tests/mfa.py)."""
+    from django.test.client import ClientMixin
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    original = ClientMixin.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        from tests.mfa import enrol
+
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = enrol(user).persistent_id
+        session.save()
+
+    monkeypatch.setattr(ClientMixin, "force_login", force_login)

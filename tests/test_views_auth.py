@@ -29,8 +29,9 @@ def test_login_page_renders_a_username_and_password_form(client, db):
 
 
 def test_signing_in_leads_to_the_workbench(client, bank):
+    # given: a service agent (no second factor needed; tests/test_mfa.py has the others)
     # when
-    response = client.post(reverse("login"), {"username": "rm", "password": PASSWORD})
+    response = client.post(reverse("login"), {"username": "agent", "password": PASSWORD})
     # then
     assert response.status_code == 302
     assert response["Location"] == reverse("workbench")

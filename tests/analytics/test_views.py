@@ -4,7 +4,6 @@ import pytest
 from django.test import Client
 
 from bankcrm.integration.services import extracts_ingest
-from tests import factories
 from tests.analytics.conftest import ALICE_CURRENT, BOB_CURRENT
 
 pytestmark = pytest.mark.django_db
@@ -12,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 def _client(staff) -> Client:
     client = Client()
-    client.login(username=staff.username, password=factories.PASSWORD)
+    client.force_login(staff)  # password and second factor are tested in tests/test_mfa.py
     return client
 
 

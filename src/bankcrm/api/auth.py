@@ -1,7 +1,8 @@
 """Who is calling: an API token (system integration) or a signed-in browser session.
 
 Either way the caller acts as one member of staff, with that staff member's role permissions and
-row-level scope; `request.auth` is the Staff object every endpoint passes to services/selectors.
+row-level scope (a token may be narrowed to a smaller role and a branch: api_token_actor);
+`request.auth` is the Staff object every endpoint passes to services/selectors.
 """
 
 from typing import Any
@@ -10,7 +11,7 @@ from django.http import HttpRequest
 from django.utils import translation
 from ninja.security import HttpBearer, SessionAuth
 
-from bankcrm.org.selectors import api_token_active
+from bankcrm.org.selectors import api_token_active, api_token_actor
 from bankcrm.org.services import api_token_digest, api_token_mark_used
 
 # Longer than any token we issue: refuse before hashing arbitrary payloads.
@@ -28,7 +29,7 @@ class TokenAuth(HttpBearer):
         if record is None:
             return None
         api_token_mark_used(token=record)
-        staff = record.staff
+        staff = api_token_actor(record)  # the staff member, or the token's narrowed view
         request.user = staff
         request.api_token = record  # type: ignore[attr-defined]
         if not request.headers.get("Accept-Language") and staff.language:
@@ -51,4 +52,6 @@ class StaffSessionAuth(SessionAuth):
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None
+        if getattr(request, "second_factor_pending", False):
+            return None  # signed in with a password only: the second factor is still owed
         return super().__call__(request)

@@ -47,3 +47,5 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
+# The demo bank's published TOTP secret is never enrolled here.
+DEMO_MFA_ALLOWED = False

@@ -4,6 +4,7 @@ Local defaults: an embedded SQLite database under var/, DEBUG on, development ke
 Production: use bankcrm.config.production, which requires every secret from the environment.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -39,6 +40,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "ninja",  # its bundled Swagger UI files: /api/docs works offline, never from a CDN
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "bankcrm.common",
     "bankcrm.org",
     "bankcrm.audit",
@@ -61,12 +66,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "bankcrm.audit.context.AuditOriginMiddleware",
     "bankcrm.org.middleware.StaffSessionMiddleware",
+    "bankcrm.org.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "bankcrm.common.middleware.NoStoreMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a lockout into our sign-in page with its message
 ]
 
 ROOT_URLCONF = "bankcrm.config.urls"
@@ -108,10 +116,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "org.Staff"
-AUTHENTICATION_BACKENDS = ["bankcrm.org.backends.RoleBackend"]
+# The lockout check (django-axes) runs before the password is looked at.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "bankcrm.org.backends.RoleBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "workbench"
 LOGOUT_REDIRECT_URL = "login"
+# Argon2id first: new and changed passwords use it; older hashes still verify and are upgraded
+# to Argon2 at the next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# At least 12 characters, not on the common-password list, not close to the username or name.
+# No composition rules (NIST SP 800-63B).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -120,6 +142,48 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Password-reset links stay valid this long (seconds).
+PASSWORD_RESET_TIMEOUT = env_int("BANKCRM_PASSWORD_RESET_TIMEOUT", 3600)
+
+# Second factor (django-otp): TOTP apps and single-use recovery codes. Which roles must have it:
+# org/roles.py (MFA_REQUIRED). The issuer is the name authenticator apps show.
+OTP_TOTP_ISSUER = env("BANKCRM_TOTP_ISSUER", "bankcrm")
+OTP_TOTP_THROTTLE_FACTOR = 1  # after n wrong codes, wait 2**(n-1) seconds before the next try
+OTP_STATIC_THROTTLE_FACTOR = 1
+RECOVERY_CODE_COUNT = 10
+# The demo bank's logins get a TOTP device with a published secret (bankcrm/demo/mfa.py).
+# bankcrm.config.production turns this off: `seed_demo` then enrols nothing.
+DEMO_MFA_ALLOWED = True
+
+# Lockout (django-axes): after BANKCRM_LOCKOUT_FAILURES failed sign-ins (at most 10) from one
+# client address for one username, that pair is refused for BANKCRM_LOCKOUT_MINUTES. The address
+# is REMOTE_ADDR; behind BANKCRM_TRUSTED_PROXIES reverse proxies, the address the outermost of
+# them saw (audit/context.py: client_address). A client-supplied X-Forwarded-For is never read.
+AXES_FAILURE_LIMIT = min(env_int("BANKCRM_LOCKOUT_FAILURES", 10), 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("BANKCRM_LOCKOUT_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "bankcrm.audit.context.client_address"
+AXES_LOCKOUT_CALLABLE = "bankcrm.org.auth_views.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in the audit trail
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False  # not on Django's default admin site; ours shows the audit trail
+TRUSTED_PROXIES = env_int("BANKCRM_TRUSTED_PROXIES", 0)
+
+# E-mail (password reset): SMTP when BANKCRM_EMAIL_HOST is set, else printed to the console
+# (development only: the message holds a reset link).
+EMAIL_HOST = env("BANKCRM_EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("BANKCRM_EMAIL_PORT", 587)
+EMAIL_HOST_USER = env("BANKCRM_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env("BANKCRM_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("BANKCRM_EMAIL_STARTTLS", True) if EMAIL_HOST else False
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env("BANKCRM_EMAIL_FROM", "bankcrm@localhost")
 
 # Sessions live in the database (server-side logout); idle timeout in seconds.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -179,7 +243,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("BANKCRM_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # failures and lockouts only; sign-ins are audited
+    },
 }
 
 # Customer list pages: rows per page (keyset pagination, no COUNT over the whole book).

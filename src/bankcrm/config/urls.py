@@ -7,6 +7,7 @@ urlpatterns = [
     path("api/", include("bankcrm.api.urls")),
     path("", include("bankcrm.org.urls")),
     path("customers/", include("bankcrm.customers.urls")),
+    path("audit/", include("bankcrm.audit.urls")),
     path("", include("bankcrm.analytics.urls")),
     path("", include("bankcrm.interactions.urls")),
 ]

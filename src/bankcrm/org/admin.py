@@ -4,15 +4,17 @@ Only a role with `org.manage_staff` gets in (not Django's is_staff flag), and ev
 here is written to the audit trail like any other change.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from bankcrm.audit.services import audit_record
 from bankcrm.org.models import ApiToken, Branch, Staff, Team
+from bankcrm.org.services import api_token_revoke, mfa_reset, staff_deactivate
 
 
 class BankAdminSite(admin.AdminSite):
@@ -100,14 +102,84 @@ class StaffAdmin(UserAdmin, AuditedAdmin):
     ]
     readonly_fields = ["last_login", "date_joined"]
     filter_horizontal: list = []
+    actions = ["deactivate", "reset_second_factor"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "role" in form.changed_data:
+            # Roles are not personal data: the change is recorded with both values.
+            audit_record(
+                actor=request.user,
+                action="staff.role_change",
+                object_type="staff",
+                object_id=obj.pk,
+                changes={"role": {"from": form.initial.get("role"), "to": obj.role}},
+            )
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            staff_deactivate(staff=obj, actor=request.user)  # ends their sessions now
+
+    @admin.action(description=_("Deactivate (sign out everywhere)"), permissions=["change"])
+    def deactivate(self, request, queryset):
+        staff = [s for s in queryset if s.is_active and s.pk != request.user.pk]
+        for member in staff:
+            staff_deactivate(staff=member, actor=request.user)
+        self.message_user(
+            request,
+            ngettext("%(n)d account deactivated.", "%(n)d accounts deactivated.", len(staff))
+            % {"n": len(staff)},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Reset second factor (lost phone)"), permissions=["change"])
+    def reset_second_factor(self, request, queryset):
+        for member in queryset:
+            mfa_reset(staff=member, actor=request.user)
+        self.message_user(
+            request,
+            _("Done: they set up a new authenticator at their next sign-in."),
+            messages.SUCCESS,
+        )
 
 
 @admin.register(ApiToken, site=site)
 class ApiTokenAdmin(AuditedAdmin):
-    list_display = ["name", "prefix", "staff", "created_at", "expires_at", "revoked_at"]
+    list_display = [
+        "name",
+        "prefix",
+        "staff",
+        "role",
+        "branch",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+    ]
+    list_filter = ["revoked_at"]
     search_fields = ["name", "prefix", "staff__username"]
-    fields = ["name", "prefix", "staff", "created_at", "expires_at", "revoked_at", "last_used_at"]
-    readonly_fields = ["name", "prefix", "staff", "created_at", "expires_at", "last_used_at"]
+    fields = [
+        "name",
+        "prefix",
+        "staff",
+        "role",
+        "branch",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    ]
+    readonly_fields = fields
+    actions = ["revoke"]
 
     def has_add_permission(self, request):
         return False  # issued with `bankcrm create_api_token`, shown once
+
+    @admin.action(description=_("Revoke (stops working at once)"), permissions=["change"])
+    def revoke(self, request, queryset):
+        tokens = list(queryset.filter(revoked_at__isnull=True))
+        for token in tokens:
+            api_token_revoke(token=token, actor=request.user)
+        self.message_user(
+            request,
+            ngettext("%(n)d token revoked.", "%(n)d tokens revoked.", len(tokens))
+            % {"n": len(tokens)},
+            messages.SUCCESS,
+        )

@@ -1,6 +1,11 @@
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
 from django.utils.translation import gettext_lazy as _
 
 
@@ -20,3 +25,63 @@ class LoginForm(AuthenticationForm):
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(label=_("language"), choices=settings.LANGUAGES)
     next = forms.CharField(required=False)
+
+
+def _styled(form: forms.Form, autocomplete: dict[str, str]) -> None:
+    for name, field in form.fields.items():
+        field.widget.attrs.setdefault("class", "form-control")
+        if name in autocomplete:
+            field.widget.attrs["autocomplete"] = autocomplete[name]
+
+
+class SecondFactorForm(forms.Form):
+    """A six-digit code from the authenticator app, or one of the recovery codes."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={
+                "class": "form-control form-control-lg bk-otp-input",
+                "autocomplete": "one-time-code",
+                "inputmode": "text",
+                "autocapitalize": "off",
+                "spellcheck": "false",
+                "autofocus": True,
+            }
+        ),
+    )
+
+
+class StaffPasswordChangeForm(PasswordChangeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _styled(
+            self,
+            {
+                "old_password": "current-password",
+                "new_password1": "new-password",
+                "new_password2": "new-password",
+            },
+        )
+
+
+class StaffSetPasswordForm(SetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _styled(self, {"new_password1": "new-password", "new_password2": "new-password"})
+
+
+class StaffPasswordResetForm(PasswordResetForm):
+    """Django's reset form: a message goes only to an active account with that address; the
+    page answers the same either way. Each message sent is recorded in the audit trail."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _styled(self, {"email": "email"})
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        from bankcrm.org.services import auth_event_record
+
+        super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+        auth_event_record(action="auth.password_reset_request", staff=context["user"], allowed=True)

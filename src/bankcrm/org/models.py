@@ -93,7 +93,10 @@ class Staff(AbstractUser):
 
     @property
     def scope(self) -> str:
-        return SCOPE.get(self.role, Scope.OWN_BOOK)
+        # An API token narrowed to a branch gives a whole-bank role a branch's scope
+        # (org/selectors.py: api_token_actor); a staff record itself never has this set.
+        narrowed = self.__dict__.get("narrowed_scope")
+        return narrowed or SCOPE.get(self.role, Scope.OWN_BOOK)
 
 
 class ApiToken(models.Model):
@@ -107,6 +110,17 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(_("expires at"))
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # Optional narrowing: the token acts with this role (a subset of the staff member's
+    # permissions) and within this branch (inside the staff member's scope). Blank: as the staff.
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, blank=True)
+    branch = models.ForeignKey(
+        Branch,
+        verbose_name=_("branch"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("API token")

@@ -97,3 +97,19 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     Role.AUDITOR: frozenset(_VIEW | {"audit.view_auditevent"}),
 }
+
+# A second factor (TOTP) is compulsory for system administrators and for every role that can see
+# clear personal data or take it out of the system in bulk: reveal, export (customers or the
+# audit trail). The others (today: service agents) may turn it on for themselves.
+_MFA_PERMISSIONS = frozenset(
+    {
+        "customers.reveal_customer",
+        "customers.export_customer",
+        "audit.view_auditevent",
+        "org.manage_staff",
+    }
+)
+
+
+def mfa_required(role: str) -> bool:
+    return role == Role.SYSTEM_ADMIN or bool(PERMISSIONS.get(role, frozenset()) & _MFA_PERMISSIONS)

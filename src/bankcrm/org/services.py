@@ -1,5 +1,6 @@
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.utils.translation import gettext
 from bankcrm.audit.services import audit_record
 from bankcrm.common.errors import ensure_perm
 from bankcrm.org.models import ApiToken, Branch, Staff
+from bankcrm.org.roles import PERMISSIONS, SCOPE, Role, Scope
 
 # Tokens start with this marker so secret scanners and people recognise them.
 API_TOKEN_PREFIX = "bcrm_"  # noqa: S105 - a marker, not a secret
@@ -48,11 +50,20 @@ def api_token_digest(raw: str) -> str:
 
 @transaction.atomic
 def api_token_create(
-    *, staff: Staff, name: str, days: int | None = None, actor: Staff | None = None
+    *,
+    staff: Staff,
+    name: str,
+    days: int | None = None,
+    actor: Staff | None = None,
+    role: str = "",
+    branch: Branch | None = None,
 ) -> tuple[ApiToken, str]:
     """Issue an API token acting as `staff`; returns the record and the token, shown only once.
 
     `actor` is the member of staff issuing it (None from the command line, which is trusted).
+    `role` and `branch` narrow the token (org/selectors.py: api_token_actor): the role's
+    permissions must be a subset of the staff member's and its scope no wider; the branch must
+    lie within what the staff member sees.
     """
     if actor is not None:
         ensure_perm(actor, "org.manage_api_tokens")
@@ -65,6 +76,7 @@ def api_token_create(
         errors["days"] = gettext("A token lives between 1 and 3,660 days.")
     if not staff.is_active:
         errors["staff"] = gettext("This staff account is not active.")
+    errors.update(_api_token_narrowing_errors(staff=staff, role=role, branch=branch))
     if errors:
         raise ValidationError(errors)
     raw = f"{API_TOKEN_PREFIX}{secrets.token_urlsafe(32)}"
@@ -74,6 +86,8 @@ def api_token_create(
         prefix=raw[:12],
         digest=api_token_digest(raw),
         expires_at=timezone.now() + timedelta(days=days),
+        role=role or "",
+        branch=branch,
     )
     audit_record(
         actor=actor,
@@ -85,9 +99,34 @@ def api_token_create(
             "name": name,
             "prefix": token.prefix,
             "expires_at": token.expires_at.isoformat(),
+            "role": token.role,
+            "branch": token.branch_id,
         },
     )
     return token, raw
+
+
+def _api_token_narrowing_errors(*, staff: Staff, role: str, branch: Branch | None) -> dict:
+    from bankcrm.org.selectors import SCOPE_WIDTH, branches_visible_to
+
+    errors = {}
+    if role:
+        if role not in Role.values:
+            errors["role"] = gettext("Unknown role.")
+        elif not (
+            PERMISSIONS.get(role, frozenset()) <= PERMISSIONS.get(staff.role, frozenset())
+            and SCOPE_WIDTH[SCOPE.get(role, Scope.OWN_BOOK)] <= SCOPE_WIDTH[staff.scope]
+        ):
+            errors["role"] = gettext(
+                "A token's role may not allow more than the staff member's own role."
+            )
+    if branch is not None:
+        effective = SCOPE.get(role, Scope.OWN_BOOK) if role else staff.scope
+        if effective == Scope.OWN_BOOK and branch.pk != staff.branch_id:
+            errors["branch"] = gettext("A role that sees its own customers keeps its own branch.")
+        elif not branches_visible_to(staff).filter(pk=branch.pk).exists():
+            errors["branch"] = gettext("This branch is outside the staff member's scope.")
+    return errors
 
 
 @transaction.atomic
@@ -115,3 +154,224 @@ def api_token_mark_used(*, token: ApiToken, every_seconds: int = 60) -> None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() >= every_seconds:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+
+
+@transaction.atomic
+def api_token_revoke_by_prefix(*, prefix: str) -> list[ApiToken]:
+    """Revoke every live token starting with `prefix` (the command line: `revoke_api_token`)."""
+    prefix = (prefix or "").strip()
+    if len(prefix) < 8:
+        raise ValidationError({"prefix": gettext("Give at least 8 characters of the token.")})
+    tokens = list(
+        ApiToken.objects.filter(prefix=prefix[:12], revoked_at__isnull=True)
+        if len(prefix) >= 12
+        else ApiToken.objects.filter(prefix__startswith=prefix, revoked_at__isnull=True)
+    )
+    return [api_token_revoke(token=token) for token in tokens]
+
+
+# --- Sign-in, second factor, sessions ------------------------------------------------------
+
+
+def auth_event_record(
+    *, action: str, staff: Staff | None, allowed: bool, changes: dict | None = None
+) -> None:
+    """One sign-in, sign-out, lockout or second-factor event in the audit trail.
+
+    For a failed sign-in `staff` is the account the typed username names, if it exists (what
+    was typed is never recorded: it may be a password typed into the wrong field).
+    """
+    from bankcrm.audit.models import AuditEvent
+
+    audit_record(
+        actor=staff,
+        action=action,
+        object_type="staff",
+        object_id=staff.pk if staff is not None else "",
+        changes=changes,
+        outcome=AuditEvent.Outcome.ALLOWED if allowed else AuditEvent.Outcome.DENIED,
+    )
+
+
+def staff_sessions_end(*, staff: Staff, keep: str | None = None) -> int:
+    """Delete every server-side session of `staff` (except the session key `keep`).
+
+    Database sessions are not indexed by user: this reads the unexpired sessions once.
+    """
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.models import Session
+
+    doomed = []
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator(1000):
+        if session.session_key == keep:
+            continue
+        if str(session.get_decoded().get(SESSION_KEY)) == str(staff.pk):
+            doomed.append(session.session_key)
+    Session.objects.filter(session_key__in=doomed).delete()
+    return len(doomed)
+
+
+@transaction.atomic
+def staff_deactivate(*, staff: Staff, actor: Staff | None) -> Staff:
+    """Disable a staff account: it can no longer sign in, its sessions end now, its API tokens
+    stop working (they check the staff member is active). Audited."""
+    if actor is not None:
+        ensure_perm(actor, "org.manage_staff")
+    Staff.objects.filter(pk=staff.pk).update(is_active=False)
+    staff.is_active = False
+    ended = staff_sessions_end(staff=staff)
+    audit_record(
+        actor=actor,
+        action="staff.deactivate",
+        object_type="staff",
+        object_id=staff.pk,
+        changes={"is_active": False, "sessions_ended": ended},
+    )
+    return staff
+
+
+def mfa_totp_device(*, staff: Staff):
+    """The staff member's confirmed authenticator (TOTP device), or None."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=staff, confirmed=True).order_by("-id").first()
+
+
+@transaction.atomic
+def mfa_totp_start(*, staff: Staff):
+    """The unconfirmed authenticator being set up (created once, reused on reload)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=staff, confirmed=False).order_by("-id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=staff, name="authenticator", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def mfa_recovery_codes_create(*, staff: Staff, record: bool = True) -> list[str]:
+    """New single-use recovery codes (the old ones stop working); returned once, to show."""
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    StaticDevice.objects.filter(user=staff).delete()
+    device = StaticDevice.objects.create(user=staff, name="recovery codes", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(settings.RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    if record:
+        auth_event_record(
+            action="auth.mfa_recovery_codes",
+            staff=staff,
+            allowed=True,
+            changes={"count": len(codes)},
+        )
+    return codes
+
+
+@dataclass(frozen=True)
+class SecondFactorCheck:
+    device: object | None  # the device that accepted the code
+    wait_seconds: int = 0  # too many wrong codes: the next try is refused until then
+    recovery_codes: list[str] | None = None  # a new authenticator's codes, to show once
+
+
+@transaction.atomic
+def mfa_totp_confirm(*, staff: Staff, device, code: str) -> SecondFactorCheck:
+    """Confirm a new authenticator with a code from it. On success it replaces any previous
+    authenticator and new recovery codes are made (returned, to show once)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if device.user_id != staff.pk or device.confirmed:
+        return SecondFactorCheck(device=None)
+    code = _normalised_code(code)
+    device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+    allowed, details = device.verify_is_allowed()
+    if not allowed:
+        return SecondFactorCheck(device=None, wait_seconds=_throttle_wait(device, details))
+    if not (code.isdigit() and device.verify_token(code)):
+        auth_event_record(action="auth.mfa_enrol", staff=staff, allowed=False)
+        return SecondFactorCheck(device=None)
+    replaced = TOTPDevice.objects.filter(user=staff).exclude(pk=device.pk).delete()[0]
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    codes = mfa_recovery_codes_create(staff=staff, record=False)
+    auth_event_record(
+        action="auth.mfa_enrol",
+        staff=staff,
+        allowed=True,
+        changes={"method": "totp", "replaced": bool(replaced), "recovery_codes": len(codes)},
+    )
+    return SecondFactorCheck(device=device, recovery_codes=codes)
+
+
+def _normalised_code(code: str) -> str:
+    return "".join((code or "").split()).replace("-", "").lower()
+
+
+def mfa_verify(*, staff: Staff, code: str) -> SecondFactorCheck:
+    """Check a code from the authenticator (six digits) or a recovery code (used up by this).
+
+    A TOTP code is accepted once: its time step is recorded (the device's last_t) under a row
+    lock, so the same code replayed, even concurrently, is refused. Wrong codes slow the next
+    try down (django-otp's throttling, doubling each time). Every try is audited.
+    """
+    import django_otp
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    code = _normalised_code(code)
+    if code.isdigit():
+        method, device = "totp", mfa_totp_device(staff=staff)
+    else:
+        method = "recovery_code"
+        device = StaticDevice.objects.filter(user=staff, confirmed=True).first()
+    if device is None or not code or len(code) > 16:
+        auth_event_record(
+            action="auth.mfa_verify", staff=staff, allowed=False, changes={"method": method}
+        )
+        return SecondFactorCheck(device=None)
+    allowed, details = device.verify_is_allowed()
+    if not allowed:
+        wait = _throttle_wait(device, details)
+        auth_event_record(
+            action="auth.mfa_verify",
+            staff=staff,
+            allowed=False,
+            changes={"method": method, "throttled": True},
+        )
+        return SecondFactorCheck(device=None, wait_seconds=wait)
+    accepted = django_otp.verify_token(staff, device.persistent_id, code)
+    changes = {"method": method}
+    if accepted is not None and method == "recovery_code":
+        changes["recovery_codes_left"] = accepted.token_set.count()
+    auth_event_record(
+        action="auth.mfa_verify", staff=staff, allowed=accepted is not None, changes=changes
+    )
+    return SecondFactorCheck(device=accepted)
+
+
+def _throttle_wait(device, details: dict | None) -> int:
+    until = (details or {}).get("locked_until")
+    if until is None:
+        return 1
+    return max(1, int((until - timezone.now()).total_seconds()) + 1)
+
+
+@transaction.atomic
+def mfa_reset(*, staff: Staff, actor: Staff | None) -> int:
+    """Remove a staff member's authenticator and recovery codes (a lost phone): they set up a
+    new one at their next sign-in. Their sessions end. Returns the devices removed."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if actor is not None:
+        ensure_perm(actor, "org.manage_staff")
+    removed = TOTPDevice.objects.filter(user=staff).delete()[0]
+    removed += StaticDevice.objects.filter(user=staff).delete()[0]
+    ended = staff_sessions_end(staff=staff)
+    audit_record(
+        actor=actor,
+        action="auth.mfa_reset",
+        object_type="staff",
+        object_id=staff.pk,
+        changes={"devices_removed": removed, "sessions_ended": ended},
+    )
+    return removed

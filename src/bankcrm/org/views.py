@@ -1,8 +1,7 @@
-"""Sign-in, sign-out, language and the staff workbench."""
+"""Language and the staff workbench (sign-in and the rest: org/auth_views.py)."""
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView, LogoutView
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
@@ -12,18 +11,8 @@ from django.views.decorators.http import require_POST
 
 from bankcrm.customers.selectors import book_summary
 from bankcrm.interactions.selectors import my_open_tasks, my_recent_interactions
-from bankcrm.org.forms import LanguageForm, LoginForm
+from bankcrm.org.forms import LanguageForm
 from bankcrm.org.services import staff_language_set
-
-
-class StaffLoginView(LoginView):
-    template_name = "org/login.html"
-    authentication_form = LoginForm
-    redirect_authenticated_user = True
-
-
-class StaffLogoutView(LogoutView):
-    """POST only (Django's LogoutView refuses GET): the session ends on the server."""
 
 
 @require_POST

@@ -1,0 +1,41 @@
+"""Second-factor helpers for tests: enrol a staff member, compute their current code, sign in
+through the real pages (password, then code)."""
+
+import time
+
+from django.urls import reverse
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.factories import PASSWORD
+
+
+def enrol(staff) -> TOTPDevice:
+    """A confirmed authenticator for `staff` (the one they have, or a new one)."""
+    device = TOTPDevice.objects.filter(user=staff, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=staff, name="test", confirmed=True)
+
+
+def code(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
+    """The six-digit code the authenticator shows now (or `steps_ahead` steps of 30 s later)."""
+    device.refresh_from_db()
+    generator = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    generator.time = time.time() + steps_ahead * device.step
+    return f"{generator.token():0{device.digits}d}"
+
+
+def fresh_code(device: TOTPDevice) -> str:
+    """A code the device has not accepted yet (the next step's, if this step's is used up)."""
+    device.refresh_from_db()
+    now_t = (int(time.time()) - device.t0) // device.step
+    return code(device, steps_ahead=1 if device.last_t >= now_t else 0)
+
+
+def sign_in(client, staff, *, password: str = PASSWORD):
+    """Password, then the authenticator code, through the real sign-in pages."""
+    device = enrol(staff)
+    response = client.post(reverse("login"), {"username": staff.username, "password": password})
+    assert response.status_code == 302, response.content.decode()[:500]
+    response = client.post(reverse("mfa_verify"), {"code": fresh_code(device)})
+    assert response.status_code == 302, response.content.decode()[:500]
+    return response

@@ -1,0 +1,306 @@
+"""The second factor (TOTP and recovery codes): who must have it, enrolment with a QR code,
+single-use codes, the pages and API reachable before it, and its audit events."""
+
+import re
+import time
+
+import pytest
+from django.urls import reverse
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from bankcrm.audit.models import AuditEvent
+from bankcrm.org.roles import Role, mfa_required
+from bankcrm.org.services import api_token_create, mfa_reset
+from tests import mfa
+from tests.factories import PASSWORD
+
+
+def _password_step(client, staff):
+    return client.post(reverse("login"), {"username": staff.username, "password": PASSWORD})
+
+
+def _events(staff, action: str) -> list[tuple[str, dict]]:
+    return [
+        (e.outcome, e.changes)
+        for e in AuditEvent.objects.filter(actor=staff, action=action).order_by("seq")
+    ]
+
+
+def test_roles_that_reveal_export_or_administer_must_have_a_second_factor():
+    # then
+    required = {role for role in Role.values if mfa_required(role)}
+    assert required == {
+        Role.SYSTEM_ADMIN,
+        Role.ANALYST,
+        Role.BRANCH_MANAGER,
+        Role.RELATIONSHIP_MANAGER,
+        Role.MARKETING,
+        Role.RISK_OFFICER,
+        Role.AUDITOR,
+    }
+    assert not mfa_required(Role.SERVICE_AGENT)
+
+
+def test_after_the_password_every_page_waits_for_the_code(client, bank):
+    # given
+    device = mfa.enrol(bank.rm)
+    # when
+    login = _password_step(client, bank.rm)
+    # then: sent to the code page; pages, the admin site and the session API are closed
+    assert login.status_code == 302
+    assert login["Location"] == reverse("mfa_verify") + "?next=%2F"
+    for path in ["/", "/customers/", reverse("account"), "/admin/"]:
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response["Location"] == reverse("mfa_verify") + "?next=" + path.replace("/", "%2F")
+    assert client.get("/api/v1/customers").status_code == 401
+    htmx = client.get("/customers/", headers={"HX-Request": "true"})
+    assert htmx.status_code == 204
+    assert htmx["HX-Redirect"].startswith(reverse("mfa_verify"))
+    page = client.get(reverse("mfa_verify"))
+    assert page.status_code == 200
+    assert 'autocomplete="one-time-code"' in page.content.decode()
+    assert 'id="bk-nav"' not in page.content.decode()  # no navigation before the code
+    # when
+    before = client.session.session_key
+    verified = client.post(reverse("mfa_verify"), {"code": mfa.fresh_code(device), "next": "/"})
+    # then
+    assert verified.status_code == 302
+    assert verified["Location"] == "/"
+    assert client.session.session_key != before
+    assert client.get("/").status_code == 200
+    assert client.get("/api/v1/customers").status_code == 200
+    assert _events(bank.rm, "auth.login") == [("allowed", {"second_factor": "pending"})]
+    assert _events(bank.rm, "auth.mfa_verify") == [("allowed", {"method": "totp"})]
+
+
+def test_a_code_is_accepted_once_and_a_replay_is_refused(client, bank):
+    # given: the code was used to sign in
+    device = mfa.enrol(bank.bj_manager)
+    _password_step(client, bank.bj_manager)
+    used = mfa.fresh_code(device)
+    assert client.post(reverse("mfa_verify"), {"code": used}).status_code == 302
+    client.post(reverse("logout"))
+    # when: someone who saw it signs in with the password and replays it
+    _password_step(client, bank.bj_manager)
+    replay = client.post(reverse("mfa_verify"), {"code": used}, HTTP_ACCEPT_LANGUAGE="en")
+    # then
+    assert replay.status_code == 200
+    assert "Each code works only once" in replay.content.decode()
+    assert client.get("/").status_code == 302
+    assert _events(bank.bj_manager, "auth.mfa_verify")[-1] == ("denied", {"method": "totp"})
+
+
+def test_a_later_code_is_accepted_after_one_was_used(client, bank):
+    # given
+    device = mfa.enrol(bank.bj_manager)
+    _password_step(client, bank.bj_manager)
+    client.post(reverse("mfa_verify"), {"code": mfa.fresh_code(device)})
+    client.post(reverse("logout"))
+    # when
+    _password_step(client, bank.bj_manager)
+    later = client.post(reverse("mfa_verify"), {"code": mfa.code(device, steps_ahead=1)})
+    # then: the next time step's code (the app's clock may run a little ahead) is fine
+    assert later.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_wrong_codes_slow_down_the_next_try(client, bank):
+    # given
+    device = mfa.enrol(bank.risk)
+    _password_step(client, bank.risk)
+    # when: two wrong codes, then the right one at once
+    client.post(reverse("mfa_verify"), {"code": "000000"})
+    client.post(reverse("mfa_verify"), {"code": "000001"})
+    right = client.post(
+        reverse("mfa_verify"), {"code": mfa.fresh_code(device)}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    # then
+    assert right.status_code == 200
+    assert re.search(
+        r"Too many wrong codes\. Wait \d+ seconds? before trying again\.", right.content.decode()
+    )
+    assert _events(bank.risk, "auth.mfa_verify")[-1] == (
+        "denied",
+        {"method": "totp", "throttled": True},
+    )
+
+
+def test_a_required_role_without_an_authenticator_sets_one_up_first(client, bank):
+    # given: an analyst who has never set one up
+    assert not TOTPDevice.objects.filter(user=bank.analyst).exists()
+    _password_step(client, bank.analyst)
+    # when
+    verify = client.get(reverse("mfa_verify") + "?next=/customers/")
+    enrol = client.get(verify["Location"], HTTP_ACCEPT_LANGUAGE="en")
+    # then: a QR code drawn on the server as SVG, and the key to type
+    assert verify.status_code == 302
+    assert verify["Location"] == reverse("mfa_enrol") + "?next=%2Fcustomers%2F"
+    body = enrol.content.decode()
+    assert enrol.status_code == 200
+    assert re.search(r'<div class="bk-qr[^"]*" id="mfa-qr"><svg [^>]*>', body)
+    assert "<script>" not in body and "style=" not in body
+    device = TOTPDevice.objects.get(user=bank.analyst)
+    assert not device.confirmed
+    secret = re.search(r'<code[^>]*id="mfa-secret">([A-Z2-7 ]+)</code>', body).group(1)
+    from base64 import b32encode
+
+    assert secret.replace(" ", "") == b32encode(device.bin_key).decode()
+    # and a reload shows the same key
+    assert secret in client.get(reverse("mfa_enrol")).content.decode()
+    # when: a wrong code, then the code from the app
+    wrong = client.post(reverse("mfa_enrol"), {"code": "123456"}, HTTP_ACCEPT_LANGUAGE="en")
+    time.sleep(1.1)  # one wrong code: the next try waits a second (django-otp's throttling)
+    done = client.post(
+        reverse("mfa_enrol"),
+        {"code": mfa.fresh_code(device), "next": "/customers/"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    # then: on, with ten recovery codes shown once, and the pages open
+    assert "This code does not match" in wrong.content.decode()
+    assert done.status_code == 200
+    codes = re.findall(
+        r'<li class="col"><code class="fs-5">([a-z2-7]{8})</code></li>', done.content.decode()
+    )
+    assert len(codes) == 10
+    device.refresh_from_db()
+    assert device.confirmed
+    assert sorted(
+        StaticToken.objects.filter(device__user=bank.analyst).values_list("token", flat=True)
+    ) == sorted(codes)
+    assert client.get("/customers/").status_code == 200
+    assert _events(bank.analyst, "auth.mfa_enrol") == [
+        ("denied", {}),
+        ("allowed", {"method": "totp", "replaced": False, "recovery_codes": 10}),
+    ]
+
+
+def test_a_password_alone_cannot_replace_an_existing_authenticator(client, bank):
+    # given: the marketing login has an authenticator; someone has only the password
+    device = mfa.enrol(bank.marketing)
+    _password_step(client, bank.marketing)
+    # when
+    response = client.get(reverse("mfa_enrol"))
+    posted = client.post(reverse("mfa_enrol"), {"code": "123456"})
+    # then
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("mfa_verify"))
+    assert posted.status_code == 302
+    assert list(TOTPDevice.objects.filter(user=bank.marketing)) == [device]
+
+
+def test_a_recovery_code_signs_in_once(client, bank):
+    # given
+    client.force_login(bank.admin)
+    codes = re.findall(
+        r"<code class=\"fs-5\">([a-z2-7]{8})</code>",
+        client.post(reverse("mfa_recovery_codes")).content.decode(),
+    )
+    client.post(reverse("logout"))
+    # when
+    _password_step(client, bank.admin)
+    first = client.post(reverse("mfa_verify"), {"code": codes[0].upper()})
+    client.post(reverse("logout"))
+    _password_step(client, bank.admin)
+    again = client.post(reverse("mfa_verify"), {"code": codes[0]})
+    # then
+    assert len(codes) == 10
+    assert first.status_code == 302
+    assert again.status_code == 200
+    assert StaticToken.objects.filter(device__user=bank.admin).count() == 9
+    assert _events(bank.admin, "auth.mfa_verify") == [
+        ("allowed", {"method": "recovery_code", "recovery_codes_left": 9}),
+        ("denied", {"method": "recovery_code"}),
+    ]
+
+
+def test_new_recovery_codes_replace_the_old_ones(client, bank):
+    # given
+    client.force_login(bank.admin)
+    old = re.findall(
+        r"<code class=\"fs-5\">([a-z2-7]{8})</code>",
+        client.post(reverse("mfa_recovery_codes")).content.decode(),
+    )
+    # when
+    new = re.findall(
+        r"<code class=\"fs-5\">([a-z2-7]{8})</code>",
+        client.post(reverse("mfa_recovery_codes")).content.decode(),
+    )
+    # then
+    assert set(
+        StaticToken.objects.filter(device__user=bank.admin).values_list("token", flat=True)
+    ) == set(new)
+    assert not set(old) & set(new)
+    assert StaticDevice.objects.filter(user=bank.admin).count() == 1
+
+
+def test_a_service_agent_is_not_asked_until_they_turn_it_on(client, bank):
+    # given
+    login = _password_step(client, bank.agent)
+    assert login["Location"] == "/"
+    assert client.get("/").status_code == 200
+    account = client.get(reverse("account"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Turn on" in account
+    # when: they turn it on from their account page
+    client.get(reverse("mfa_enrol"))
+    device = TOTPDevice.objects.get(user=bank.agent)
+    client.post(reverse("mfa_enrol"), {"code": mfa.fresh_code(device)})
+    client.post(reverse("logout"))
+    again = _password_step(client, bank.agent)
+    # then: from now on they are asked too
+    assert again["Location"] == reverse("mfa_verify") + "?next=%2F"
+    assert client.get("/").status_code == 302
+
+
+def test_a_verified_staff_member_may_replace_their_authenticator(client, bank):
+    # given
+    old = mfa.enrol(bank.rm)
+    mfa.sign_in(client, bank.rm)
+    # when
+    page = client.get(reverse("mfa_enrol"), HTTP_ACCEPT_LANGUAGE="en")
+    new = TOTPDevice.objects.get(user=bank.rm, confirmed=False)
+    client.post(reverse("mfa_enrol"), {"code": mfa.fresh_code(new)})
+    # then
+    assert "Replace your authenticator" in page.content.decode()
+    assert list(TOTPDevice.objects.filter(user=bank.rm)) == [new]
+    assert not TOTPDevice.objects.filter(pk=old.pk).exists()
+
+
+def test_an_administrator_resets_a_lost_authenticator(client, bank):
+    # given: the RM signed in on another browser
+    other = type(client)()
+    mfa.sign_in(other, bank.rm)
+    # when
+    removed = mfa_reset(staff=bank.rm, actor=bank.admin)
+    # then: no device, the session is over, and the next sign-in sets one up
+    assert removed >= 1
+    assert not TOTPDevice.objects.filter(user=bank.rm).exists()
+    assert other.get("/").status_code == 302
+    _password_step(client, bank.rm)
+    assert client.get(reverse("mfa_verify"))["Location"].startswith(reverse("mfa_enrol"))
+    event = AuditEvent.objects.get(action="auth.mfa_reset")
+    assert event.actor == bank.admin and event.object_id == str(bank.rm.pk)
+
+
+def test_api_tokens_are_not_asked_for_a_second_factor(client, bank):
+    # given: a token of a relationship manager who has no authenticator
+    _token, raw = api_token_create(staff=bank.rm, name="core banking")
+    # when
+    response = client.get("/api/v1/customers", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    # then
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_code_page_speaks_the_staff_language(client, bank, language):
+    # given
+    bank.rm.language = language
+    bank.rm.save(update_fields=["language"])
+    mfa.enrol(bank.rm)
+    _password_step(client, bank.rm)
+    # when
+    body = client.get(reverse("mfa_verify")).content.decode()
+    # then
+    expected = {"en": "Enter your sign-in code", "zh-hans": "输入登录验证码"}[language]
+    assert expected in body
