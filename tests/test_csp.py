@@ -16,7 +16,7 @@ from django.db import connections
 from django.urls import reverse
 
 from bankcrm.interactions.services import task_create
-from tests import factories
+from tests import factories, mfa
 
 EXPECTED_POLICY = {
     "default-src": "'self'",
@@ -215,11 +215,22 @@ def test_pages_run_in_chromium_without_a_single_policy_violation(
         page.wait_for_timeout(300)  # let charts and htmx settle
         visited[path] = page.evaluate("window.__csp")
 
-    # when: sign in as the Beijing manager and walk the main pages
+    # when: sign in as the Beijing manager (who sets up an authenticator: the QR page) and
+    # walk the main pages
     visit("/login/")
     page.fill("input[name=username]", "bjmgr")
     page.fill("input[name=password]", factories.PASSWORD)
     page.click("form button[type=submit]")
+    page.wait_for_url(base + "/account/authenticator/**")
+    visited["/account/authenticator/"] = page.evaluate("window.__csp")
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    new_device = TOTPDevice.objects.get(user=bank.bj_manager)
+    page.fill("input[name=code]", mfa.fresh_code(new_device))
+    page.click("#mfa-enrol-form button[type=submit]")
+    page.wait_for_selector("#recovery-codes")
+    visited["recovery codes"] = page.evaluate("window.__csp")
+    page.click("main a.btn-primary")
     page.wait_for_url(base + "/")
     visit("/", "main")
     visit("/customers/", "#customer-search")
@@ -232,10 +243,15 @@ def test_pages_run_in_chromium_without_a_single_policy_violation(
     visit("/api/docs", "#swagger-ui .opblock")
     # and the admin site, as the system administrator
     page.context.clear_cookies()
+    admin_device = mfa.enrol(bank.admin)
     visit("/login/")
     page.fill("input[name=username]", "admin")
     page.fill("input[name=password]", factories.PASSWORD)
     page.click("form button[type=submit]")
+    page.wait_for_url(base + "/login/verify/**")
+    visited["/login/verify/"] = page.evaluate("window.__csp")
+    page.fill("input[name=code]", mfa.fresh_code(admin_device))
+    page.click("#mfa-verify-form button[type=submit]")
     page.wait_for_url(base + "/")
     visit("/admin/", "#content")
     visit("/admin/org/staff/", "#result_list")

@@ -13,7 +13,7 @@ from django.db import connections
 from playwright.sync_api import expect
 
 from bankcrm.customers.models import Customer
-from tests import factories
+from tests import factories, mfa
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -65,11 +65,16 @@ def test_find_by_mobile_open_360_edit_and_see_the_change(
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
 
-    # when: sign in
+    device = mfa.enrol(bank.rm)
+
+    # when: sign in (password, then the authenticator code)
     page.goto(f"{base}/login/")
     page.fill("input[name=username]", "rm")
     page.fill("input[name=password]", factories.PASSWORD)
     page.click("form button[type=submit]")
+    page.wait_for_url(f"{base}/login/verify/**")
+    page.fill("input[name=code]", mfa.fresh_code(device))
+    page.click("#mfa-verify-form button[type=submit]")
     page.wait_for_url(f"{base}/")
 
     # and search by mobile with the live search (htmx, POST)

@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
+from django.urls import reverse
 from stdnum import luhn
 from stdnum.cn import ric, uscc
 
@@ -22,6 +23,7 @@ from bankcrm.common.text import pinyin_keys
 from bankcrm.customers.models import Consent, Customer, LifecycleEvent, Relationship
 from bankcrm.customers.selectors import CustomerFilters, customer_search
 from bankcrm.demo import data
+from bankcrm.demo import mfa as demo_mfa
 from bankcrm.demo.bank import DEMO_LOGINS, DEMO_PASSWORD
 from bankcrm.demo.load import seed
 from bankcrm.interactions.models import Interaction, Task
@@ -202,8 +204,16 @@ def test_every_demo_login_signs_in_with_its_role(demo, db, client):
     for login in DEMO_LOGINS:
         staff = Staff.objects.select_related("branch").get(username=login.username)
         assert staff.role == login.role and staff.branch.code == login.branch_code
-        assert client.login(username=login.username, password=DEMO_PASSWORD)
-        client.logout()
+        # password, then the published DEMO ONLY authenticator code (demo/mfa.py)
+        signed_in = client.post(
+            reverse("login"), {"username": login.username, "password": DEMO_PASSWORD}
+        )
+        assert signed_in.status_code == 302
+        if signed_in["Location"].startswith(reverse("mfa_verify")):
+            verified = client.post(reverse("mfa_verify"), {"code": demo_mfa.demo_code()})
+            assert verified.status_code == 302, login.username
+        assert client.get(reverse("workbench")).status_code == 200, login.username
+        client.post(reverse("logout"))
     rm = Staff.objects.get(username="rm")
     assert rm.branch.name == "朝阳支行" and rm.branch.parent.name == "北京分行"
     assert Customer.objects.filter(rm=rm).count() >= 3
@@ -242,6 +252,26 @@ def test_reseeding_adds_nothing_and_a_larger_run_adds_only_the_missing(demo, db)
     assert AuditEvent.objects.count() == audits + 2  # one event per run, none per row
 
 
+def test_demo_logins_have_the_demo_authenticator_except_in_production(demo, db, settings):
+    # given
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    devices = TOTPDevice.objects.filter(name=demo_mfa.DEMO_DEVICE_NAME, confirmed=True)
+    # then
+    assert set(devices.values_list("user__username", flat=True)) == {
+        login.username for login in DEMO_LOGINS
+    }
+    # when: with the production setting, nothing is enrolled and nothing printed
+    settings.DEMO_MFA_ALLOWED = False
+    devices.delete()
+    assert demo_mfa.ensure_demo_devices([login.username for login in DEMO_LOGINS]) == 0
+    out = StringIO()
+    call_command("demo_logins", stdout=out)
+    # then
+    assert demo_mfa.DEMO_TOTP_SECRET not in out.getvalue()
+    assert not TOTPDevice.objects.filter(name=demo_mfa.DEMO_DEVICE_NAME).exists()
+
+
 def test_demo_logins_prints_every_login_with_its_password(demo, db):
     # when
     out = StringIO()
@@ -252,6 +282,7 @@ def test_demo_logins_prints_every_login_with_its_password(demo, db):
         assert login.username in text
     assert DEMO_PASSWORD in text
     assert "朝阳支行" in text and "Chaoyang sub-branch" in text
+    assert "DEMO ONLY" in text and demo_mfa.DEMO_TOTP_SECRET in text
 
 
 def test_the_sqlite_file_holds_no_plaintext_id_or_mobile_of_seeded_customers(tmp_path):

@@ -28,6 +28,7 @@ from bankcrm.audit.services import audit_record
 from bankcrm.common import crypto
 from bankcrm.customers.models import Customer
 from bankcrm.demo import bank
+from bankcrm.demo import mfa as demo_mfa
 from bankcrm.demo.generate import (
     CHUNK_SIZE,
     Chunk,
@@ -65,6 +66,7 @@ def seed(
     with transaction.atomic():
         branches = bank.ensure_branches()
         rm_ids = bank.ensure_staff(branches, customers)
+        demo_mfa.ensure_demo_devices([login.username for login in bank.DEMO_LOGINS])
         plan = Plan(
             seed=seed,
             vendor=connection.vendor,

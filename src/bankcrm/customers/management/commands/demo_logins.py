@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from bankcrm.demo import mfa as demo_mfa
 from bankcrm.demo.bank import DEMO_LOGINS, DEMO_PASSWORD
 from bankcrm.org.models import Branch
 from bankcrm.org.roles import Role
@@ -61,3 +62,16 @@ class Command(BaseCommand):
         self.stdout.write(line)
         for row in rows:
             self.stdout.write("  ".join(_pad(c, w) for c, w in zip(row, widths, strict=True)))
+        if demo_mfa.allowed():
+            # DEMO ONLY: every demo login shares one published authenticator secret.
+            self.stdout.write("")
+            self.stdout.write(
+                str(
+                    _(
+                        "DEMO ONLY — two-step sign-in: add this key to an authenticator app "
+                        "(time-based, 6 digits): %(secret)s. Code right now: %(code)s "
+                        "(changes every 30 seconds; run this command again for a fresh one)."
+                    )
+                )
+                % {"secret": demo_mfa.DEMO_TOTP_SECRET, "code": demo_mfa.demo_code()}
+            )
