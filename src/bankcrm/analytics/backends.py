@@ -80,8 +80,18 @@ class Warehouse(ABC):
         """Make an Arrow table readable under `name`."""
 
     @abstractmethod
-    def bind_files(self, name: str, paths: list[Path], schema: ibis.Schema) -> None:
-        """Make these Parquet objects (their `schema` columns) readable under `name`."""
+    def bind_files(
+        self,
+        name: str,
+        paths: list[Path],
+        schema: ibis.Schema,
+        equals: tuple[str, int] | None = None,
+    ) -> None:
+        """Make these Parquet objects (their `schema` columns) readable under `name`.
+
+        With `equals=(column, integer)`, only those rows, read once and kept for the queries
+        that follow (one customer's rows for the 360 page: the filter reaches the file scan).
+        """
 
     @abstractmethod
     def run_arrow(self, sql: str) -> pa.Table: ...
@@ -185,18 +195,32 @@ class DuckDBWarehouse(Warehouse):
         self._raw().register(name, table)
         self._local.bound.add(name)
 
-    def bind_files(self, name: str, paths: list[Path], schema: ibis.Schema) -> None:
+    def bind_files(
+        self,
+        name: str,
+        paths: list[Path],
+        schema: ibis.Schema,
+        equals: tuple[str, int] | None = None,
+    ) -> None:
         if not paths:
             self.bind_arrow(name, schema.to_pyarrow().empty_table())
             return
         self.unbind(name)
         files = ", ".join("'" + f.replace("'", "''") + "'" for f in sorted(_duckdb_globs(paths)))
         columns = ", ".join(f'"{c}"' for c in schema.names)
-        self._raw().execute(
-            f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {columns} "  # noqa: S608
+        select = (
+            f"SELECT {columns} "  # noqa: S608 - paths from the catalogue, names from the schema
             f"FROM read_parquet([{files}], union_by_name = true)"
         )
-        self._local.made[name] = "VIEW"
+        if equals is None:
+            self._raw().execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {select}")
+            self._local.made[name] = "VIEW"
+        else:
+            column, value = equals
+            self._raw().execute(
+                f'CREATE TEMP TABLE {name} AS {select} WHERE "{column}" = {int(value)}'
+            )
+            self._local.made[name] = "TABLE"
 
     def run_arrow(self, sql: str) -> pa.Table:
         return self._raw().sql(sql).to_arrow_table()
@@ -296,13 +320,23 @@ class SparkWarehouse(Warehouse):
             frame = con._session.table(memtable.op().name)
         frame.createOrReplaceTempView(name)
 
-    def bind_files(self, name: str, paths: list[Path], schema: ibis.Schema) -> None:
+    def bind_files(
+        self,
+        name: str,
+        paths: list[Path],
+        schema: ibis.Schema,
+        equals: tuple[str, int] | None = None,
+    ) -> None:
         if not paths:
             self.bind_arrow(name, schema.to_pyarrow().empty_table())
             return
         session = self.connection()._session
         frame = session.read.option("mergeSchema", "true").parquet(*sorted(str(p) for p in paths))
-        frame.select(*schema.names).createOrReplaceTempView(name)
+        frame = frame.select(*schema.names)
+        if equals is not None:
+            column, value = equals
+            frame = frame.filter(frame[column] == int(value)).cache()
+        frame.createOrReplaceTempView(name)
 
     def run_arrow(self, sql: str) -> pa.Table:
         con = self.connection()

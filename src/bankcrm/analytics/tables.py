@@ -62,19 +62,25 @@ class Query:
 
 
 def bind_inputs(**inputs) -> None:
-    """Bind placeholder names to Arrow tables, or to (table name, files) of the lake."""
+    """Bind placeholder names to Arrow tables, or to (table name, files[, (column, value)])
+    of the lake."""
     w = warehouse()
     for name, value in inputs.items():
         if isinstance(value, tuple):
-            table_name, files = value
-            w.bind_files(name, [f.path for f in files], spec(table_name).schema)
+            table_name, files, *equals = value
+            w.bind_files(
+                name, [f.path for f in files], spec(table_name).schema, *(equals or [None])
+            )
         else:
             w.bind_arrow(name, value)
 
 
-def live_input(name: str) -> tuple[str, list]:
-    """A binding of a placeholder to every live file of a warehouse table."""
-    return (name, lake.live_files(name))
+def live_input(name: str, equals: tuple[str, int] | None = None) -> tuple:
+    """A binding of a placeholder to every live file of a warehouse table (with `equals`,
+    to the rows whose column has that integer value, read once)."""
+    if equals is None:
+        return (name, lake.live_files(name))
+    return (name, lake.live_files(name), equals)
 
 
 def to_arrow(expr: ibis.Expr):
