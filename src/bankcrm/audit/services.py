@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -54,3 +55,44 @@ def audit_record(
     event = AuditEvent.objects.create(**content, prev_hash=head.hash, hash=digest)
     AuditChainHead.objects.filter(pk=1).update(seq=content["seq"], hash=digest)
     return event
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    intact: bool
+    entries: int  # entries in the chain when it was checked (the head's sequence number)
+    first_bad_seq: int | None = None
+    message: str = ""
+
+
+def audit_chain_verify(
+    *, actor: Any = None, source: str = "cli", record: bool = True
+) -> ChainCheck:
+    """Walk the whole chain (chain.verify); record the result as an `audit.verify` event, so the
+    auditor's page can show the last check and when it ran. Reads every entry: on a long chain
+    run it from the command line on a schedule (`bankcrm verify_audit --record`)."""
+    from bankcrm.audit.chain import verify
+    from bankcrm.audit.selectors import chain_head, chain_rows
+
+    head = chain_head()
+    problem = verify(chain_rows(), head)
+    check = ChainCheck(
+        intact=problem is None,
+        entries=head[0] if head else 0,
+        first_bad_seq=problem.seq if problem else None,
+        message=problem.message if problem else "",
+    )
+    if record:
+        audit_record(
+            actor=actor,
+            action="audit.verify",
+            object_type="audit_chain",
+            changes={
+                "intact": check.intact,
+                "entries": check.entries,
+                "first_bad_seq": check.first_bad_seq,
+                "problem": check.message,
+                "source": source,
+            },
+        )
+    return check

@@ -256,6 +256,9 @@ CUSTOMER_PAGE_SIZE = 25
 EXPORT_MAX_ROWS = env_int("BANKCRM_EXPORT_MAX_ROWS", 10_000)
 PDF_FONT = env("BANKCRM_PDF_FONT", "")
 API_TOKEN_TTL_DAYS = env_int("BANKCRM_API_TOKEN_TTL_DAYS", 365)
+# The auditor's page checks the hash chain on request up to this many entries (a few seconds);
+# a longer chain is checked by the scheduled `bankcrm verify_audit --record`.
+AUDIT_INLINE_VERIFY_MAX = env_int("BANKCRM_AUDIT_INLINE_VERIFY_MAX", 200_000)
 
 # The analytical warehouse: a Parquet lake read through Ibis (docs/warehouse.md).
 WAREHOUSE_BACKEND = env("BANKCRM_WAREHOUSE", "duckdb")

@@ -15,8 +15,25 @@ class Command(BaseCommand):
             help="SEQ:HASH printed earlier by audit_anchor and kept off-site; the chain must "
             "still hold exactly that entry",
         )
+        parser.add_argument(
+            "--record",
+            action="store_true",
+            help="also append the result to the trail as an audit.verify event (the "
+            "auditor's page shows the last one); use it in the scheduled run",
+        )
 
-    def handle(self, *args, anchor: str | None = None, **options):
+    def handle(self, *args, anchor: str | None = None, record: bool = False, **options):
+        if record:
+            from bankcrm.audit.services import audit_chain_verify
+
+            check = audit_chain_verify(source="cli")
+            if not check.intact:
+                raise CommandError(
+                    f"audit chain broken at entry {check.first_bad_seq}: {check.message}"
+                )
+            if anchor is None:
+                self.stdout.write(f"audit chain intact: {check.entries} entries (recorded)")
+                return
         rows: Iterator[dict] = chain_rows()
         seen = {"anchor": anchor is None}
         if anchor:
