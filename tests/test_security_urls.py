@@ -54,10 +54,25 @@ ROUTES: dict[str, Decision] = {
     "api/docs": Decision(PUBLIC, why="Swagger UI: calls still need credentials"),
     "api/": Decision(PUBLIC, why="ninja's API root: answers 404"),
     "api/^.*$": Decision(PUBLIC, why="unknown API paths: JSON 404 for everyone"),
+    "password-reset/": Decision(PUBLIC, why="asks for an address; same answer for every one"),
+    "password-reset/sent/": Decision(PUBLIC, why="the same page whatever was asked"),
+    "password-reset/<uidb64>/<token>/": Decision(PUBLIC, why="works only with a valid token"),
+    "password-reset/complete/": Decision(PUBLIC, why="says the password is set; no data"),
+    # Signed in: the second sign-in step and the staff member's own security page.
+    "login/verify/": Decision(PAGE, why="the code after the password (second factor)"),
+    "account/": Decision(PAGE, why="the staff member's own sign-in and security page"),
+    "account/authenticator/": Decision(PAGE, why="sets up the staff member's own authenticator"),
+    "account/recovery-codes/": Decision(PAGE, why="new recovery codes for oneself (POST)"),
+    "account/password/": Decision(PAGE, why="changes one's own password"),
+    # The auditor's pages.
+    "audit/": Decision(PAGE, "audit.view_auditevent"),
+    "audit/verify/": Decision(PAGE, "audit.view_auditevent"),
+    "audit/export/": Decision(PAGE, "audit.view_auditevent"),
     # Staff pages.
     "": Decision(PAGE, why="the workbench: the actor's own book"),
     "customers/": Decision(PAGE, "customers.view_customer"),
     "customers/new/": Decision(PAGE, "customers.add_customer"),
+    "customers/export/": Decision(PAGE, "customers.export_customer"),
     "customers/<int:pk>/": Decision(PAGE, "customers.view_customer"),
     "customers/<int:pk>/edit/": Decision(PAGE, "customers.change_customer"),
     "customers/<int:pk>/reveal/": Decision(PAGE, "customers.reveal_customer"),
@@ -240,6 +255,10 @@ def test_the_allow_list_is_short(db):
         "language/",
         "login/",
         "logout/",
+        "password-reset/",
+        "password-reset/<uidb64>/<token>/",
+        "password-reset/complete/",
+        "password-reset/sent/",
     ]
     assert all(ROUTES[route].why for route in public)
 
@@ -294,6 +313,10 @@ def test_public_routes_answer_without_credentials(client, db):
         "api/docs": 200,
         "api/": 404,
         "api/^.*$": 404,
+        "password-reset/": 200,
+        "password-reset/sent/": 200,
+        "password-reset/<uidb64>/<token>/": 200,  # "this link does not work"
+        "password-reset/complete/": 200,
     }
 
 
@@ -335,6 +358,63 @@ def test_api_callers_without_the_permission_are_refused(bank, book, method, path
     # a refused reveal is itself audited (outcome "denied"); nothing else may change
     assert {**after, "reveals": 0} == {**before, "reveals": 0}
     assert not AuditEvent.objects.filter(action="customer.reveal", outcome="allowed").exists()
+
+
+# Routes reachable after the password and before the second factor; every other page and the
+# whole admin site send the staff member to the code page.
+BEFORE_SECOND_FACTOR = {"login/verify/", "account/authenticator/", "logout/", "language/"}
+
+
+def test_before_the_second_factor_only_the_code_pages_open(client, bank):
+    # given: the Beijing manager has given the password, not the code
+    from django.urls import reverse
+
+    from tests import mfa
+
+    mfa.enrol(bank.bj_manager)
+    client.post(reverse("login"), {"username": "bjmgr", "password": factories.PASSWORD})
+    guarded = sorted(
+        r for r, d in ROUTES.items() if d.kind in (PAGE, ADMIN) and r not in BEFORE_SECOND_FACTOR
+    )
+    # when
+    answers = {
+        (method, route): getattr(client, method)(concrete(route))
+        for route in guarded
+        for method in ("get", "post")
+    }
+    # then
+    sent = {
+        key: (r.status_code, r["Location"].split("?")[0])
+        for key, r in answers.items()
+        if r.status_code == 302
+    }
+    assert sent == dict.fromkeys(answers, (302, reverse("mfa_verify")))
+    assert {r for r in BEFORE_SECOND_FACTOR if ROUTES[r].kind == PAGE} == {
+        "login/verify/",
+        "account/authenticator/",
+    }
+
+
+@pytest.mark.parametrize(
+    ("method", "route"),
+    [
+        ("get", "audit/"),
+        ("post", "audit/verify/"),
+        ("post", "audit/export/"),
+        ("post", "customers/export/"),
+    ],
+)
+def test_audit_and_export_pages_refuse_staff_without_the_permission(client, bank, method, route):
+    # given
+    staff = _staff_without(bank, ROUTES[route].perm)
+    client.force_login(staff)
+    # when
+    response = getattr(client, method)(concrete(route), {"format": "csv", "reason": "curious"})
+    # then
+    assert response.status_code == 403
+    assert not AuditEvent.objects.filter(
+        action__in=["audit.export", "customer.export", "audit.verify"], outcome="allowed"
+    ).exists()
 
 
 # Page routes with a customer or task: (method, route) → the role-less or analyst refusal.

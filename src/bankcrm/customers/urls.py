@@ -6,6 +6,7 @@ app_name = "customers"
 urlpatterns = [
     path("", views.customer_list, name="list"),
     path("new/", views.customer_create_view, name="create"),
+    path("export/", views.customer_export_view, name="export"),
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/edit/", views.customer_edit_view, name="edit"),
     path("<int:pk>/reveal/", views.customer_reveal_view, name="reveal"),

@@ -86,6 +86,42 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+@login_required
+@require_POST
+def customer_export_view(request: HttpRequest) -> HttpResponse:
+    """The customers of the search shown (its filters come back in the POST body) as a file.
+
+    The export service checks the permissions, masks by default and audits with the reason.
+    """
+    from bankcrm.common.exports import ExportUnavailable
+    from bankcrm.customers.exports import customer_export
+
+    if not request.user.has_perm("customers.export_customer"):
+        raise PermissionDenied
+    form = CustomerFilterForm(request.POST, actor=request.user)
+    if not form.is_valid():
+        messages.error(request, _("Please correct the filters before exporting."))
+        return redirect("customers:list")
+    try:
+        exported = customer_export(
+            actor=request.user,
+            filters=form.filters(),
+            fmt=request.POST.get("format", ""),
+            reason=request.POST.get("reason", ""),
+            unmasked=request.POST.get("unmasked") == "1",
+            language=get_language() or "zh-hans",
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("customers:list")
+    except ExportUnavailable as exc:
+        messages.error(request, str(exc))
+        return redirect("customers:list")
+    response = HttpResponse(exported.content, content_type=exported.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
+    return response
+
+
 # ---------------------------------------------------------------------------------------------
 # Create and edit
 
