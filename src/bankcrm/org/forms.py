@@ -80,6 +80,19 @@ class StaffPasswordResetForm(PasswordResetForm):
         super().__init__(*args, **kwargs)
         _styled(self, {"email": "email"})
 
+    def get_users(self, email):
+        """Active accounts with this address, whatever its case (Django's iexact is case
+        sensitive on our SQLite, which runs with case_sensitive_like for prefix searches)."""
+        from django.db.models.functions import Lower
+
+        from bankcrm.org.models import Staff
+
+        wanted = (email or "").strip().lower()
+        candidates = Staff.objects.annotate(address=Lower("email")).filter(
+            address=wanted, is_active=True
+        )
+        return (u for u in candidates if u.has_usable_password() and u.email.lower() == wanted)
+
     def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
         from bankcrm.org.services import auth_event_record
 
