@@ -66,6 +66,11 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("BANKCRM_SCREENSHOT_PASSWORD", ""),
         help="default: $BANKCRM_SCREENSHOT_PASSWORD",
     )
+    parser.add_argument(
+        "--totp-secret",
+        default=os.environ.get("BANKCRM_SCREENSHOT_TOTP_SECRET", ""),
+        help="the login's authenticator key (the demo's is printed by `bankcrm demo_logins`)",
+    )
     parser.add_argument("--search", required=True, help="what to type into the customer search")
     parser.add_argument("--out", default="docs/img", type=Path)
     parser.add_argument("--width", type=int, default=1440)
@@ -83,6 +88,14 @@ def main(argv: list[str] | None = None) -> int:
         page.fill("input[name=username]", args.username)
         page.fill("input[name=password]", args.password)
         page.click("form button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        if "/login/verify/" in page.url and args.totp_secret:  # the second sign-in step
+            from base64 import b32decode
+
+            from django_otp.oath import TOTP
+
+            page.fill("input[name=code]", f"{TOTP(b32decode(args.totp_secret)).token():06d}")
+            page.click("#mfa-verify-form button[type=submit]")
         page.wait_for_url(f"{base}/")
         shoot_login = browser.new_page(viewport={"width": args.width, "height": 700})
         shoot_login.goto(f"{base}/login/")

@@ -91,7 +91,7 @@ class AuditExportForm(forms.Form):
     format = forms.ChoiceField(
         label=_("Format"),
         choices=[("csv", "CSV"), ("xlsx", "Excel")],
-        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+        widget=forms.Select(attrs={"class": "form-select form-select-sm w-auto"}),
     )
     reason = forms.CharField(
         label=_("Reason"),

@@ -1,6 +1,6 @@
 """The auditor's pages: search the trail, see whether the chain is intact, export a search."""
 
-from datetime import UTC
+import json
 
 from django.conf import settings
 from django.contrib import messages
@@ -55,7 +55,9 @@ def audit_search_view(request: HttpRequest) -> HttpResponse:
     numbers = _customer_numbers(rows)
     for event in rows:
         event.customer_number = numbers.get(event.customer_id, "")
-        event.at_utc = event.at.astimezone(UTC)
+        event.changes_text = (
+            json.dumps(event.changes, ensure_ascii=False, sort_keys=True) if event.changes else ""
+        )
     query = request.GET.copy()
     query.pop("before", None)
     head = chain_head()

@@ -216,7 +216,14 @@ def mfa_enrol_view(request: HttpRequest) -> HttpResponse:
         "form": form,
         "next": next_url,
         "qr_svg": mark_safe(  # noqa: S308 - segno's own SVG markup, no user input inside
-            qr.svg_inline(scale=5, border=2, dark="#212529", light="#ffffff", title=_("QR code"))
+            qr.svg_inline(
+                scale=5,
+                border=2,
+                dark="#212529",
+                light="#ffffff",
+                omitsize=True,
+                title=_("QR code"),
+            )
         ),
         "secret": _grouped(b32encode(device.bin_key).decode()),
         "replacing": current is not None,
