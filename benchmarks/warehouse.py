@@ -28,8 +28,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "benchmarks" / "out" / "warehouse"
-RESULTS = ROOT / "benchmarks" / "out" / "warehouse.json"
+OUT = Path(os.environ.get("BANKCRM_BENCH_OUT", ROOT / "benchmarks" / "out" / "warehouse"))
+RESULTS = OUT.parent / f"{OUT.name}.json"
 BIN = Path(sys.executable).parent
 GiB = 1024**3
 
