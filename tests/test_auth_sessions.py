@@ -156,3 +156,34 @@ def test_the_admin_actions_revoke_tokens_and_reset_second_factors(client, bank):
     assert not TOTPDevice.objects.filter(user=bank.rm).exists()
     actions = set(AuditEvent.objects.filter(actor=bank.admin).values_list("action", flat=True))
     assert {"api_token.revoke", "auth.mfa_reset"} <= actions
+
+
+def test_the_admin_sites_password_page_is_our_own(client, bank):
+    # given
+    client.force_login(bank.admin)
+    # when
+    response = client.get(reverse("admin:password_change"))
+    # then
+    assert response.status_code == 302
+    assert response["Location"] == reverse("password_change")
+
+
+def test_an_administrator_setting_a_password_is_audited_and_ends_sessions(client, bank):
+    # given: the agent is signed in elsewhere
+    victim = Client()
+    victim.post(reverse("login"), {"username": "agent", "password": PASSWORD})
+    client.force_login(bank.admin)
+    url = reverse("admin:auth_user_password_change", args=[bank.agent.pk]).replace(
+        "/auth/user/", "/org/staff/"
+    )
+    # when
+    response = client.post(
+        url, {"password1": "handed over in person", "password2": "handed over in person"}
+    )
+    # then
+    assert response.status_code == 302, response.content.decode()[:2000]
+    bank.agent.refresh_from_db()
+    assert bank.agent.check_password("handed over in person")
+    assert victim.get("/").status_code == 302
+    event = AuditEvent.objects.get(action="staff.password_set")
+    assert event.actor == bank.admin and event.changes == {"sessions_ended": 1}

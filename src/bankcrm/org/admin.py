@@ -8,13 +8,19 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from bankcrm.audit.services import audit_record
 from bankcrm.org.models import ApiToken, Branch, Staff, Team
-from bankcrm.org.services import api_token_revoke, mfa_reset, staff_deactivate
+from bankcrm.org.services import (
+    api_token_revoke,
+    mfa_reset,
+    staff_deactivate,
+    staff_sessions_end,
+)
 
 
 class BankAdminSite(admin.AdminSite):
@@ -25,6 +31,10 @@ class BankAdminSite(admin.AdminSite):
     def has_permission(self, request):
         user = request.user
         return user.is_active and user.is_authenticated and user.has_perm("org.manage_staff")
+
+    def password_change(self, request, extra_context=None):
+        """Our own page: the same rules, audited, and the other sessions end."""
+        return redirect("password_change")
 
     def login(self, request, extra_context=None):
         """One sign-in form for the whole system (lockout and MFA guard it): the staff one.
@@ -117,6 +127,21 @@ class StaffAdmin(UserAdmin, AuditedAdmin):
             )
         if change and "is_active" in form.changed_data and not obj.is_active:
             staff_deactivate(staff=obj, actor=request.user)  # ends their sessions now
+
+    def user_change_password(self, request, id, form_url=""):  # noqa: A002 - Django's name
+        """An administrator sets a staff member's password: audited, their sessions end."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            staff = Staff.objects.get(pk=id)
+            ended = staff_sessions_end(staff=staff)
+            audit_record(
+                actor=request.user,
+                action="staff.password_set",
+                object_type="staff",
+                object_id=staff.pk,
+                changes={"sessions_ended": ended},
+            )
+        return response
 
     @admin.action(description=_("Deactivate (sign out everywhere)"), permissions=["change"])
     def deactivate(self, request, queryset):
