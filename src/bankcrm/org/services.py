@@ -318,7 +318,9 @@ def mfa_verify(*, staff: Staff, code: str) -> SecondFactorCheck:
     from django_otp.plugins.otp_static.models import StaticDevice
 
     code = _normalised_code(code)
-    if code.isdigit():
+    # Six digits: the app's code. Anything else is a recovery code (eight base32 characters,
+    # which can, rarely, all be digits).
+    if code.isdigit() and len(code) == 6:
         method, device = "totp", mfa_totp_device(staff=staff)
     else:
         method = "recovery_code"
