@@ -13,10 +13,13 @@ from tests.factories import PASSWORD
 LIMIT = 10
 
 
-def _attempt(client, username, password="wrong password here", addr="10.1.1.1", **headers):
+WRONG_PASSWORD = "wrong password here"
+
+
+def _attempt(client, username, password=None, addr="10.1.1.1", **headers):
     return client.post(
         reverse("login"),
-        {"username": username, "password": password},
+        {"username": username, "password": password or WRONG_PASSWORD},
         REMOTE_ADDR=addr,
         HTTP_ACCEPT_LANGUAGE=headers.pop("language", "en"),
         **headers,
