@@ -5,18 +5,18 @@ import time
 
 from django.urls import reverse
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from bankcrm.org.models import Authenticator
 from tests.factories import PASSWORD
 
 
-def enrol(staff) -> TOTPDevice:
+def enrol(staff) -> Authenticator:
     """A confirmed authenticator for `staff` (the one they have, or a new one)."""
-    device = TOTPDevice.objects.filter(user=staff, confirmed=True).first()
-    return device or TOTPDevice.objects.create(user=staff, name="test", confirmed=True)
+    device = Authenticator.objects.filter(user=staff, confirmed=True).first()
+    return device or Authenticator.objects.create(user=staff, name="test", confirmed=True)
 
 
-def code(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
+def code(device: Authenticator, *, steps_ahead: int = 0) -> str:
     """The six-digit code the authenticator shows now (or `steps_ahead` steps of 30 s later)."""
     device.refresh_from_db()
     generator = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
@@ -24,7 +24,7 @@ def code(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
     return f"{generator.token():0{device.digits}d}"
 
 
-def fresh_code(device: TOTPDevice) -> str:
+def fresh_code(device: Authenticator) -> str:
     """A code the device has not accepted yet (the next step's, if this step's is used up)."""
     device.refresh_from_db()
     now_t = (int(time.time()) - device.t0) // device.step

@@ -7,8 +7,10 @@ import re
 
 import pytest
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from tests.factories import PASSWORD
+from tests.worker import run_worker
 
 # A masked CSRF token (in the form, and in the htmx headers): 64 letters and digits.
 CSRF_TOKEN = re.compile(r"\b[A-Za-z0-9]{64}\b")
@@ -91,6 +93,7 @@ def test_the_lockout_answers_the_same_for_existing_missing_and_inactive_accounts
     _same_answers(responses, usernames)
 
 
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_password_reset_answers_the_same_for_existing_missing_and_inactive_accounts(
     client, bank, inactive, mailoutbox, language
@@ -120,4 +123,11 @@ def test_password_reset_answers_the_same_for_existing_missing_and_inactive_accou
     assert {r.status_code for r in responses.values()} == {302}
     assert {r["Location"] for r in responses.values()} == {reverse("password_reset_done")}
     _same_answers(pages, {name: "" for name in pages})
+    # and each answer queued the same single task, whatever the address; nothing was sent yet
+    assert mailoutbox == []
+    assert [r.task_path for r in DBTaskResult.objects.order_by("enqueued_at")] == [
+        "bankcrm.org.tasks.password_reset_send"
+    ] * 3
+    # and, once the worker has run, one message went, to the real active account
+    run_worker()
     assert [m.to for m in mailoutbox] == [["rm@bank.example"]]

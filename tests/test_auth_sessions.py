@@ -133,9 +133,7 @@ def test_a_role_change_in_the_admin_site_is_audited_with_both_roles(client, bank
 
 def test_the_admin_actions_revoke_tokens_and_reset_second_factors(client, bank):
     # given
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from bankcrm.org.models import ApiToken
+    from bankcrm.org.models import ApiToken, Authenticator
     from bankcrm.org.services import api_token_create
 
     token, _raw = api_token_create(staff=bank.rm, name="core banking")
@@ -153,7 +151,7 @@ def test_the_admin_actions_revoke_tokens_and_reset_second_factors(client, bank):
     # then
     assert revoke.status_code == 302 and reset.status_code == 302
     assert ApiToken.objects.get(pk=token.pk).revoked_at is not None
-    assert not TOTPDevice.objects.filter(user=bank.rm).exists()
+    assert not Authenticator.objects.filter(user=bank.rm).exists()
     actions = set(AuditEvent.objects.filter(actor=bank.admin).values_list("action", flat=True))
     assert {"api_token.revoke", "auth.mfa_reset"} <= actions
 

@@ -223,9 +223,9 @@ def test_pages_run_in_chromium_without_a_single_policy_violation(
     page.click("form button[type=submit]")
     page.wait_for_url(base + "/account/authenticator/**")
     visited["/account/authenticator/"] = page.evaluate("window.__csp")
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from bankcrm.org.models import Authenticator
 
-    new_device = TOTPDevice.objects.get(user=bank.bj_manager)
+    new_device = Authenticator.objects.get(user=bank.bj_manager)
     page.fill("input[name=code]", mfa.fresh_code(new_device))
     page.click("#mfa-enrol-form button[type=submit]")
     page.wait_for_selector("#recovery-codes")

@@ -16,17 +16,22 @@ from bankcrm.common import crypto
 from bankcrm.common.protection import protected_fields
 from bankcrm.customers.models import Customer
 from bankcrm.customers.selectors import CustomerFilters, customer_search
+from bankcrm.org.models import Authenticator, RecoveryCode
+from bankcrm.org.services import mfa_recovery_codes_create, mfa_verify
 from bankcrm.products.models import Holding, ProductType
 from bankcrm.products.services import holding_create
-from tests import factories
+from tests import factories, mfa
 
 KEY_A, KEY_B, KEY_C, STRANGER = (Fernet.generate_key().decode() for _ in range(4))
 
 
 @pytest.fixture
 def seeded(bank, settings):
-    """Three customers (one without mobile or email) and two holdings, written under KEY_A."""
+    """Three customers (one without mobile or email), two holdings and a staff member's second
+    factor (authenticator secret and recovery codes), written under KEY_A."""
     settings.FIELD_ENCRYPTION_KEYS = [KEY_A]
+    mfa.enrol(bank.rm)
+    mfa_recovery_codes_create(staff=bank.rm, record=False)
     people = [
         factories.customer(
             actor=bank.rm,
@@ -57,6 +62,8 @@ def _clear_values() -> dict:
             Customer.objects.order_by("pk").values_list("pk", "id_number", "mobile", "email")
         ),
         "holdings": list(Holding.objects.order_by("pk").values_list("pk", "account_number")),
+        "authenticators": list(Authenticator.objects.order_by("pk").values_list("pk", "key")),
+        "recovery_codes": list(RecoveryCode.objects.order_by("pk").values_list("pk", "code")),
     }
 
 
@@ -84,6 +91,8 @@ def test_every_encrypted_field_is_found_from_the_model_registry(db):
         ("customers.Customer.id_number", "id_number_bidx"),
         ("customers.Customer.mobile", "mobile_bidx"),
         ("customers.Customer.email", "email_bidx"),
+        ("org.Authenticator.key", None),
+        ("org.RecoveryCode.code", None),
         ("products.Holding.account_number", "account_number_bidx"),
     ]
 
@@ -109,6 +118,15 @@ def test_rotating_twice_keeps_every_value_readable_under_the_newest_key_alone(se
     assert [bool(r) for r in raw_after] == [bool(r) for r in raw_before] == [True, True, False]
     assert all(a != b for a, b in zip(raw_after, raw_before, strict=True) if a)
     assert all(Fernet(KEY_C.encode()).decrypt(r.encode()) for r in raw_after if r)
+    assert all(
+        Fernet(KEY_C.encode()).decrypt(r.encode())
+        for r in _raw(Authenticator, "key") + _raw(RecoveryCode, "code")
+    )
+    # and the second factor still works under the newest key alone
+    device = Authenticator.objects.get()
+    assert mfa_verify(staff=device.user, code=mfa.fresh_code(device)).device == device
+    recovery = before["recovery_codes"][0][1]
+    assert mfa_verify(staff=device.user, code=recovery).device is not None
     # and neither the optimistic-lock versions nor the edit times moved
     assert list(Customer.objects.order_by("pk").values_list("version", "updated_at")) == versions
     assert (
@@ -127,8 +145,13 @@ def test_one_audit_event_per_run_with_counts_never_values(seeded, settings):
     events = list(AuditEvent.objects.order_by("seq")[before:])
     assert [e.action for e in events] == ["keys.rotate_fields"]
     changes = events[0].changes
-    assert changes["rewritten"] == {"customers.Customer": 3, "products.Holding": 2}
-    assert changes["unchanged"] == {"customers.Customer": 0, "products.Holding": 0}
+    assert changes["rewritten"] == {
+        "customers.Customer": 3,
+        "org.Authenticator": 1,
+        "org.RecoveryCode": 10,
+        "products.Holding": 2,
+    }
+    assert set(changes["unchanged"].values()) == {0}
     assert changes["completed"] is True
     assert "13800138000" not in str(changes) and "+8613800138000" not in str(changes)
 
@@ -143,7 +166,8 @@ def test_a_second_run_finds_nothing_left_to_rotate(seeded, settings):
     # then
     assert _raw(Customer, "id_number") == raw
     last = AuditEvent.objects.filter(action="keys.rotate_fields").order_by("-seq").first()
-    assert last.changes["rewritten"] == {"customers.Customer": 0, "products.Holding": 0}
+    assert set(last.changes["rewritten"].values()) == {0}
+    assert len(last.changes["rewritten"]) == 4
 
 
 def test_a_value_no_key_decrypts_stops_the_run_and_a_rerun_resumes(seeded, settings):
@@ -167,8 +191,13 @@ def test_a_value_no_key_decrypts_stops_the_run_and_a_rerun_resumes(seeded, setti
     call_command("rotate_keys", "--no-progress", "--batch-size", "1")
     # then
     resumed = AuditEvent.objects.filter(action="keys.rotate_fields").order_by("-seq").first()
-    assert resumed.changes["rewritten"] == {"customers.Customer": 2, "products.Holding": 2}
-    assert resumed.changes["unchanged"] == {"customers.Customer": 1, "products.Holding": 0}
+    assert resumed.changes["rewritten"] == {
+        "customers.Customer": 2,
+        "org.Authenticator": 1,
+        "org.RecoveryCode": 10,
+        "products.Holding": 2,
+    }
+    assert resumed.changes["unchanged"]["customers.Customer"] == 1
     settings.FIELD_ENCRYPTION_KEYS = [KEY_B]
     assert Customer.objects.get(pk=second.pk).mobile == "+861"
 

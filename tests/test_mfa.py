@@ -6,10 +6,9 @@ import time
 
 import pytest
 from django.urls import reverse
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from bankcrm.audit.models import AuditEvent
+from bankcrm.org.models import Authenticator, RecoveryCode, RecoveryCodes
 from bankcrm.org.roles import Role, mfa_required
 from bankcrm.org.services import api_token_create, mfa_reset
 from tests import mfa
@@ -129,7 +128,7 @@ def test_wrong_codes_slow_down_the_next_try(client, bank):
 
 def test_a_required_role_without_an_authenticator_sets_one_up_first(client, bank):
     # given: an analyst who has never set one up
-    assert not TOTPDevice.objects.filter(user=bank.analyst).exists()
+    assert not Authenticator.objects.filter(user=bank.analyst).exists()
     _password_step(client, bank.analyst)
     # when
     verify = client.get(reverse("mfa_verify") + "?next=/customers/")
@@ -141,7 +140,7 @@ def test_a_required_role_without_an_authenticator_sets_one_up_first(client, bank
     assert enrol.status_code == 200
     assert re.search(r'<div class="bk-qr[^"]*" id="mfa-qr"><svg [^>]*>', body)
     assert "<script>" not in body and "style=" not in body
-    device = TOTPDevice.objects.get(user=bank.analyst)
+    device = Authenticator.objects.get(user=bank.analyst)
     assert not device.confirmed
     secret = re.search(r'<code[^>]*id="mfa-secret">([A-Z2-7 ]+)</code>', body).group(1)
     from base64 import b32encode
@@ -167,7 +166,7 @@ def test_a_required_role_without_an_authenticator_sets_one_up_first(client, bank
     device.refresh_from_db()
     assert device.confirmed
     assert sorted(
-        StaticToken.objects.filter(device__user=bank.analyst).values_list("token", flat=True)
+        RecoveryCode.objects.filter(device__user=bank.analyst).values_list("code", flat=True)
     ) == sorted(codes)
     assert client.get("/customers/").status_code == 200
     assert _events(bank.analyst, "auth.mfa_enrol") == [
@@ -187,7 +186,7 @@ def test_a_password_alone_cannot_replace_an_existing_authenticator(client, bank)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("mfa_verify"))
     assert posted.status_code == 302
-    assert list(TOTPDevice.objects.filter(user=bank.marketing)) == [device]
+    assert list(Authenticator.objects.filter(user=bank.marketing)) == [device]
 
 
 def test_a_recovery_code_signs_in_once(client, bank):
@@ -208,7 +207,7 @@ def test_a_recovery_code_signs_in_once(client, bank):
     assert len(codes) == 10
     assert first.status_code == 302
     assert again.status_code == 200
-    assert StaticToken.objects.filter(device__user=bank.admin).count() == 9
+    assert RecoveryCode.objects.filter(device__user=bank.admin).count() == 9
     assert _events(bank.admin, "auth.mfa_verify") == [
         ("allowed", {"method": "recovery_code", "recovery_codes_left": 9}),
         ("denied", {"method": "recovery_code"}),
@@ -229,10 +228,10 @@ def test_new_recovery_codes_replace_the_old_ones(client, bank):
     )
     # then
     assert set(
-        StaticToken.objects.filter(device__user=bank.admin).values_list("token", flat=True)
+        RecoveryCode.objects.filter(device__user=bank.admin).values_list("code", flat=True)
     ) == set(new)
     assert not set(old) & set(new)
-    assert StaticDevice.objects.filter(user=bank.admin).count() == 1
+    assert RecoveryCodes.objects.filter(user=bank.admin).count() == 1
 
 
 def test_a_service_agent_is_not_asked_until_they_turn_it_on(client, bank):
@@ -244,7 +243,7 @@ def test_a_service_agent_is_not_asked_until_they_turn_it_on(client, bank):
     assert "Turn on" in account
     # when: they turn it on from their account page
     client.get(reverse("mfa_enrol"))
-    device = TOTPDevice.objects.get(user=bank.agent)
+    device = Authenticator.objects.get(user=bank.agent)
     client.post(reverse("mfa_enrol"), {"code": mfa.fresh_code(device)})
     client.post(reverse("logout"))
     again = _password_step(client, bank.agent)
@@ -259,12 +258,12 @@ def test_a_verified_staff_member_may_replace_their_authenticator(client, bank):
     mfa.sign_in(client, bank.rm)
     # when
     page = client.get(reverse("mfa_enrol"), HTTP_ACCEPT_LANGUAGE="en")
-    new = TOTPDevice.objects.get(user=bank.rm, confirmed=False)
+    new = Authenticator.objects.get(user=bank.rm, confirmed=False)
     client.post(reverse("mfa_enrol"), {"code": mfa.fresh_code(new)})
     # then
     assert "Replace your authenticator" in page.content.decode()
-    assert list(TOTPDevice.objects.filter(user=bank.rm)) == [new]
-    assert not TOTPDevice.objects.filter(pk=old.pk).exists()
+    assert list(Authenticator.objects.filter(user=bank.rm)) == [new]
+    assert not Authenticator.objects.filter(pk=old.pk).exists()
 
 
 def test_an_administrator_resets_a_lost_authenticator(client, bank):
@@ -275,7 +274,7 @@ def test_an_administrator_resets_a_lost_authenticator(client, bank):
     removed = mfa_reset(staff=bank.rm, actor=bank.admin)
     # then: no device, the session is over, and the next sign-in sets one up
     assert removed >= 1
-    assert not TOTPDevice.objects.filter(user=bank.rm).exists()
+    assert not Authenticator.objects.filter(user=bank.rm).exists()
     assert other.get("/").status_code == 302
     _password_step(client, bank.rm)
     assert client.get(reverse("mfa_verify"))["Location"].startswith(reverse("mfa_enrol"))

@@ -254,9 +254,9 @@ def test_reseeding_adds_nothing_and_a_larger_run_adds_only_the_missing(demo, db)
 
 def test_demo_logins_have_the_demo_authenticator_except_in_production(demo, db, settings):
     # given
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from bankcrm.org.models import Authenticator
 
-    devices = TOTPDevice.objects.filter(name=demo_mfa.DEMO_DEVICE_NAME, confirmed=True)
+    devices = Authenticator.objects.filter(name=demo_mfa.DEMO_DEVICE_NAME, confirmed=True)
     # then
     assert set(devices.values_list("user__username", flat=True)) == {
         login.username for login in DEMO_LOGINS
@@ -269,7 +269,7 @@ def test_demo_logins_have_the_demo_authenticator_except_in_production(demo, db, 
     call_command("demo_logins", stdout=out)
     # then
     assert demo_mfa.DEMO_TOTP_SECRET not in out.getvalue()
-    assert not TOTPDevice.objects.filter(name=demo_mfa.DEMO_DEVICE_NAME).exists()
+    assert not Authenticator.objects.filter(name=demo_mfa.DEMO_DEVICE_NAME).exists()
 
 
 def test_demo_logins_prints_every_login_with_its_password(demo, db):

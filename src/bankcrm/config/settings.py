@@ -41,8 +41,6 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",  # its bundled Swagger UI files: /api/docs works offline, never from a CDN
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
     "axes",
     "bankcrm.common",
     "bankcrm.org",
@@ -151,7 +149,7 @@ OTP_TOTP_ISSUER = env("BANKCRM_TOTP_ISSUER", "bankcrm")
 OTP_TOTP_THROTTLE_FACTOR = 1  # after n wrong codes, wait 2**(n-1) seconds before the next try
 OTP_STATIC_THROTTLE_FACTOR = 1
 RECOVERY_CODE_COUNT = 10
-# The demo bank's logins get a TOTP device with a published secret (bankcrm/demo/mfa.py).
+# The demo bank's logins get an authenticator with a published secret (bankcrm/demo/mfa.py).
 # bankcrm.config.production turns this off: `seed_demo` then enrols nothing.
 DEMO_MFA_ALLOWED = True
 

@@ -29,14 +29,12 @@ def ensure_demo_devices(usernames: list[str]) -> int:
     """Give each demo login without an authenticator the demo one. Returns how many were made."""
     if not allowed():
         return 0
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from bankcrm.org.models import Staff
+    from bankcrm.org.models import Authenticator, Staff
 
     key = b32decode(DEMO_TOTP_SECRET).hex()
     made = 0
     for staff in Staff.objects.filter(username__in=usernames):
-        if not TOTPDevice.objects.filter(user=staff, confirmed=True).exists():
-            TOTPDevice.objects.create(user=staff, name=DEMO_DEVICE_NAME, key=key, confirmed=True)
+        if not Authenticator.objects.filter(user=staff, confirmed=True).exists():
+            Authenticator.objects.create(user=staff, name=DEMO_DEVICE_NAME, key=key, confirmed=True)
             made += 1
     return made

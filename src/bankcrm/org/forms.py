@@ -74,11 +74,16 @@ class StaffSetPasswordForm(SetPasswordForm):
 
 class StaffPasswordResetForm(PasswordResetForm):
     """Django's reset form: a message goes only to an active account with that address; the
-    page answers the same either way. Each message sent is recorded in the audit trail."""
+    page answers the same either way. The page only queues the sending (org/tasks.py); the
+    worker calls `deliver`. Each message sent is recorded in the audit trail."""
+
+    subject_template_name = "org/email/password_reset_subject.txt"
+    email_template_name = "org/email/password_reset.txt"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _styled(self, {"email": "email"})
+        self.sent = 0
 
     def get_users(self, email):
         """Active accounts with this address, whatever its case (Django's iexact is case
@@ -93,8 +98,19 @@ class StaffPasswordResetForm(PasswordResetForm):
         )
         return (u for u in candidates if u.has_usable_password() and u.email.lower() == wanted)
 
+    def deliver(self, *, domain: str, use_https: bool) -> int:
+        """Send the messages (in the worker). Returns how many went out."""
+        self.save(
+            domain_override=domain,
+            use_https=use_https,
+            subject_template_name=self.subject_template_name,
+            email_template_name=self.email_template_name,
+        )
+        return self.sent
+
     def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
         from bankcrm.org.services import auth_event_record
 
         super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+        self.sent += 1
         auth_event_record(action="auth.password_reset_request", staff=context["user"], allowed=True)

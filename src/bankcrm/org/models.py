@@ -1,7 +1,18 @@
+import hmac
+import time
+from base64 import b32encode
+from binascii import unhexlify
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.oath import TOTP
+from django_otp.util import random_hex
 
+from bankcrm.common.fields import EncryptedTextField
 from bankcrm.org.roles import SCOPE, Role, Scope
 
 
@@ -128,3 +139,111 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+# ---------------------------------------------------------------------------------------------
+# Second factor. Secrets are C3 data: the TOTP key and the recovery codes are stored encrypted
+# under the field keys (common/crypto.py), so `bankcrm rotate_keys` re-encrypts them with every
+# other protected field, and a copy of the database alone cannot compute a code.
+
+
+def new_totp_key() -> str:
+    """A new TOTP secret: 20 random bytes, hex (the form RFC 4226 keys are usually given in)."""
+    return random_hex(20)
+
+
+class Authenticator(TimestampMixin, ThrottlingMixin, Device):
+    """A staff member's authenticator app: TOTP (RFC 6238), 30-second steps, six digits, one
+    step of clock tolerance. A code is accepted once: `last_t` holds the time step of the last
+    accepted code, and only a later step is accepted next (django-otp locks the row)."""
+
+    step = 30
+    t0 = 0
+    digits = 6
+    tolerance = 1
+
+    key = EncryptedTextField(default=new_totp_key)
+    drift = models.SmallIntegerField(default=0)
+    last_t = models.BigIntegerField(default=-1)
+
+    class Meta(Device.Meta):
+        verbose_name = _("authenticator")
+        verbose_name_plural = _("authenticators")
+
+    @property
+    def bin_key(self) -> bytes:
+        return unhexlify(self.key.encode())
+
+    def get_throttle_factor(self) -> int:
+        return getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1)
+
+    def verify_token(self, token) -> bool:
+        if not self.verify_is_allowed()[0]:
+            return False
+        token = str(token)
+        if not (token.isdigit() and len(token) == self.digits):
+            self.throttle_increment()
+            return False
+        totp = TOTP(self.bin_key, self.step, self.t0, self.digits, self.drift)
+        totp.time = time.time()
+        if not totp.verify(int(token), self.tolerance, self.last_t + 1):
+            self.throttle_increment()
+            return False
+        self.last_t = totp.t()
+        self.drift = totp.drift
+        self.throttle_reset(commit=False)
+        self.set_last_used_timestamp(commit=False)
+        self.save()
+        return True
+
+    @property
+    def config_url(self) -> str:
+        """The otpauth:// address an authenticator app reads from the QR code."""
+        issuer = (getattr(settings, "OTP_TOTP_ISSUER", "") or "").replace(":", "")
+        label = f"{issuer}:{self.user.get_username()}" if issuer else self.user.get_username()
+        params = {
+            "secret": b32encode(self.bin_key).decode(),
+            "algorithm": "SHA1",
+            "digits": self.digits,
+            "period": self.step,
+        }
+        query = urlencode(params) + (f"&issuer={quote(issuer)}" if issuer else "")
+        return f"otpauth://totp/{quote(label)}?{query}"
+
+
+class RecoveryCodes(TimestampMixin, ThrottlingMixin, Device):
+    """A staff member's single-use recovery codes (the device holding them)."""
+
+    class Meta(Device.Meta):
+        verbose_name = _("recovery codes")
+        verbose_name_plural = _("recovery codes")
+
+    def get_throttle_factor(self) -> int:
+        return getattr(settings, "OTP_STATIC_THROTTLE_FACTOR", 1)
+
+    def verify_token(self, token) -> bool:
+        """Accept one of the codes (which is then used up). Every code is compared, in constant
+        time, whichever matches: the answer takes as long for a near miss as for a hit."""
+        if not self.verify_is_allowed()[0]:
+            return False
+        given = str(token).encode()
+        match = None
+        for code in self.codes.select_for_update().order_by("pk"):
+            if hmac.compare_digest(code.code.encode(), given):
+                match = code
+        if match is None:
+            self.throttle_increment()
+            return False
+        match.delete()
+        self.throttle_reset(commit=False)
+        self.set_last_used_timestamp(commit=False)
+        self.save()
+        return True
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodes, on_delete=models.CASCADE, related_name="codes")
+    code = EncryptedTextField()
+
+    def __str__(self) -> str:
+        return f"recovery code #{self.pk}"  # never the code itself

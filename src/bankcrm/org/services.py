@@ -1,5 +1,6 @@
 import hashlib
 import secrets
+from base64 import b32encode
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -10,8 +11,16 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from bankcrm.audit.services import audit_record
+from bankcrm.common import crypto
 from bankcrm.common.errors import ensure_perm
-from bankcrm.org.models import ApiToken, Branch, Staff
+from bankcrm.org.models import (
+    ApiToken,
+    Authenticator,
+    Branch,
+    RecoveryCode,
+    RecoveryCodes,
+    Staff,
+)
 from bankcrm.org.roles import PERMISSIONS, SCOPE, Role, Scope
 
 # Tokens start with this marker so secret scanners and people recognise them.
@@ -231,32 +240,26 @@ def staff_deactivate(*, staff: Staff, actor: Staff | None) -> Staff:
 
 
 def mfa_totp_device(*, staff: Staff):
-    """The staff member's confirmed authenticator (TOTP device), or None."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    return TOTPDevice.objects.filter(user=staff, confirmed=True).order_by("-id").first()
+    """The staff member's confirmed authenticator (TOTP), or None."""
+    return Authenticator.objects.filter(user=staff, confirmed=True).order_by("-id").first()
 
 
 @transaction.atomic
 def mfa_totp_start(*, staff: Staff):
     """The unconfirmed authenticator being set up (created once, reused on reload)."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device = TOTPDevice.objects.filter(user=staff, confirmed=False).order_by("-id").first()
+    device = Authenticator.objects.filter(user=staff, confirmed=False).order_by("-id").first()
     if device is None:
-        device = TOTPDevice.objects.create(user=staff, name="authenticator", confirmed=False)
+        device = Authenticator.objects.create(user=staff, name="authenticator", confirmed=False)
     return device
 
 
 @transaction.atomic
 def mfa_recovery_codes_create(*, staff: Staff, record: bool = True) -> list[str]:
     """New single-use recovery codes (the old ones stop working); returned once, to show."""
-    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-
-    StaticDevice.objects.filter(user=staff).delete()
-    device = StaticDevice.objects.create(user=staff, name="recovery codes", confirmed=True)
-    codes = [StaticToken.random_token() for _ in range(settings.RECOVERY_CODE_COUNT)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    RecoveryCodes.objects.filter(user=staff).delete()
+    device = RecoveryCodes.objects.create(user=staff, name="recovery codes", confirmed=True)
+    codes = [_recovery_code() for _ in range(settings.RECOVERY_CODE_COUNT)]
+    RecoveryCode.objects.bulk_create([RecoveryCode(device=device, code=code) for code in codes])
     if record:
         auth_event_record(
             action="auth.mfa_recovery_codes",
@@ -278,19 +281,17 @@ class SecondFactorCheck:
 def mfa_totp_confirm(*, staff: Staff, device, code: str) -> SecondFactorCheck:
     """Confirm a new authenticator with a code from it. On success it replaces any previous
     authenticator and new recovery codes are made (returned, to show once)."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     if device.user_id != staff.pk or device.confirmed:
         return SecondFactorCheck(device=None)
     code = _normalised_code(code)
-    device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+    device = Authenticator.objects.select_for_update().get(pk=device.pk)
     allowed, details = device.verify_is_allowed()
     if not allowed:
         return SecondFactorCheck(device=None, wait_seconds=_throttle_wait(device, details))
     if not (code.isdigit() and device.verify_token(code)):
         auth_event_record(action="auth.mfa_enrol", staff=staff, allowed=False)
         return SecondFactorCheck(device=None)
-    replaced = TOTPDevice.objects.filter(user=staff).exclude(pk=device.pk).delete()[0]
+    replaced = Authenticator.objects.filter(user=staff).exclude(pk=device.pk).delete()[0]
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     codes = mfa_recovery_codes_create(staff=staff, record=False)
@@ -301,6 +302,19 @@ def mfa_totp_confirm(*, staff: Staff, device, code: str) -> SecondFactorCheck:
         changes={"method": "totp", "replaced": bool(replaced), "recovery_codes": len(codes)},
     )
     return SecondFactorCheck(device=device, recovery_codes=codes)
+
+
+def password_reset_request(*, email: str, domain: str, use_https: bool, language: str) -> None:
+    """Queue the reset message for this address (org/tasks.py sends it, if an active account
+    has the address). The same single write whatever the address: nothing here looks it up."""
+    from bankcrm.org.tasks import password_reset_send
+
+    password_reset_send.enqueue(crypto.encrypt(email), domain, use_https, language)
+
+
+def _recovery_code() -> str:
+    """Eight base32 characters (40 random bits), lower case."""
+    return b32encode(secrets.token_bytes(5)).decode().lower()
 
 
 def _normalised_code(code: str) -> str:
@@ -315,7 +329,6 @@ def mfa_verify(*, staff: Staff, code: str) -> SecondFactorCheck:
     try down (django-otp's throttling, doubling each time). Every try is audited.
     """
     import django_otp
-    from django_otp.plugins.otp_static.models import StaticDevice
 
     code = _normalised_code(code)
     # Six digits: the app's code. Anything else is a recovery code (eight base32 characters,
@@ -324,7 +337,7 @@ def mfa_verify(*, staff: Staff, code: str) -> SecondFactorCheck:
         method, device = "totp", mfa_totp_device(staff=staff)
     else:
         method = "recovery_code"
-        device = StaticDevice.objects.filter(user=staff, confirmed=True).first()
+        device = RecoveryCodes.objects.filter(user=staff, confirmed=True).first()
     if device is None or not code or len(code) > 16:
         auth_event_record(
             action="auth.mfa_verify", staff=staff, allowed=False, changes={"method": method}
@@ -343,7 +356,7 @@ def mfa_verify(*, staff: Staff, code: str) -> SecondFactorCheck:
     accepted = django_otp.verify_token(staff, device.persistent_id, code)
     changes = {"method": method}
     if accepted is not None and method == "recovery_code":
-        changes["recovery_codes_left"] = accepted.token_set.count()
+        changes["recovery_codes_left"] = accepted.codes.count()
     auth_event_record(
         action="auth.mfa_verify", staff=staff, allowed=accepted is not None, changes=changes
     )
@@ -361,13 +374,12 @@ def _throttle_wait(device, details: dict | None) -> int:
 def mfa_reset(*, staff: Staff, actor: Staff | None) -> int:
     """Remove a staff member's authenticator and recovery codes (a lost phone): they set up a
     new one at their next sign-in. Their sessions end. Returns the devices removed."""
-    from django_otp.plugins.otp_static.models import StaticDevice
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     if actor is not None:
         ensure_perm(actor, "org.manage_staff")
-    removed = TOTPDevice.objects.filter(user=staff).delete()[0]
-    removed += StaticDevice.objects.filter(user=staff).delete()[0]
+    removed = Authenticator.objects.filter(user=staff).count()
+    removed += RecoveryCodes.objects.filter(user=staff).count()
+    Authenticator.objects.filter(user=staff).delete()
+    RecoveryCodes.objects.filter(user=staff).delete()
     ended = staff_sessions_end(staff=staff)
     audit_record(
         actor=actor,
