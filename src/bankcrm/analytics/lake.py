@@ -153,35 +153,56 @@ def commit(
     return _object(row)
 
 
+@dataclass(frozen=True)
+class Staged:
+    """A Parquet object written to staging, with its row count and key range (if recorded)."""
+
+    path: Path
+    rows: int
+    key_range: tuple[str, str] | None = None
+
+
+class StaleFiles(Exception):
+    """Some of the files a compaction would retire are no longer live (another compaction)."""
+
+
 @transaction.atomic
 def replace(
-    *, table: str, retire: list[LakeObject], staged: Path, rows: int, run: str = ""
-) -> LakeObject:
-    """Swap several files for one (compaction) in one commit: readers see either set, never both."""
+    *, table: str, retire: list[LakeObject], staged: list[Staged], run: str = ""
+) -> list[LakeObject]:
+    """Swap several files for others (compaction) in one commit: readers see either set, never
+    both, never neither. Raises StaleFiles, changing nothing, if any file in `retire` is no
+    longer live. Renamed objects of a rolled-back call are orphans that vacuum() removes.
+    """
     LakeTable.objects.get_or_create(name=table)
     lock = LakeTable.objects.select_for_update().get(name=table)
+    ids = [o.id for o in retire]
+    live = LakeFile.objects.filter(table=table, pk__in=ids, retired_at__isnull=True).count()
+    if live != len(set(ids)):
+        raise StaleFiles(table)
     now = timezone.now()
-    relative = f"{table}/{now:%Y-%m}/{uuid.uuid4().hex}.parquet"
-    final = root() / relative
-    final.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(staged, final)
-    lows = [o.key_min for o in retire]
-    highs = [o.key_max for o in retire]
-    ranged = all(lows) and all(highs)
-    row = LakeFile.objects.create(
-        table=table,
-        path=relative,
-        rows=rows,
-        key_min=min(lows) if ranged else "",
-        key_max=max(highs) if ranged else "",
-        source=LakeFile.Source.COMPACTION,
-        run=run,
-        created_at=now,
-    )
-    LakeFile.objects.filter(pk__in=[o.id for o in retire]).update(retired_at=now)
+    created = []
+    for item in staged:
+        relative = f"{table}/{now:%Y-%m}/{uuid.uuid4().hex}.parquet"
+        final = root() / relative
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(item.path, final)  # invisible until the row commits
+        created.append(
+            LakeFile.objects.create(
+                table=table,
+                path=relative,
+                rows=item.rows,
+                key_min=item.key_range[0] if item.key_range else "",
+                key_max=item.key_range[1] if item.key_range else "",
+                source=LakeFile.Source.COMPACTION,
+                run=run,
+                created_at=now,
+            )
+        )
+    LakeFile.objects.filter(pk__in=ids).update(retired_at=now)
     lock.version += 1
     lock.save(update_fields=["version"])
-    return _object(row)
+    return [_object(row) for row in created]
 
 
 def vacuum(*, grace: timedelta = timedelta(hours=1)) -> int:
