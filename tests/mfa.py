@@ -1,6 +1,7 @@
 """Second-factor helpers for tests: enrol a staff member, compute their current code, sign in
 through the real pages (password, then code)."""
 
+import re
 import time
 
 from django.urls import reverse
@@ -29,6 +30,15 @@ def fresh_code(device: Authenticator) -> str:
     device.refresh_from_db()
     now_t = (int(time.time()) - device.t0) // device.step
     return code(device, steps_ahead=1 if device.last_t >= now_t else 0)
+
+
+def enrolment_code(mailoutbox) -> str:
+    """The set-up code of the latest message, once the worker has sent what is queued (the test
+    needs `django_db(transaction=True)`)."""
+    from tests.worker import run_worker
+
+    run_worker()
+    return re.search(r"^\s+(\d{8})$", mailoutbox[-1].body, re.MULTILINE).group(1)
 
 
 def sign_in(client, staff, *, password: str = PASSWORD):

@@ -201,10 +201,12 @@ def browser_page():
 
 @pytest.mark.browser
 def test_pages_run_in_chromium_without_a_single_policy_violation(
-    live_server, transactional_db, browser_page
+    live_server, transactional_db, browser_page, mailoutbox
 ):
     # given
     bank = factories.Bank()
+    bank.bj_manager.email = "bjmgr@bank.example"
+    bank.bj_manager.save(update_fields=["email"])
     customer = factories.customer(actor=bank.rm, name="张三丰", mobile="13800138000")
     page, base = browser_page, live_server.url
     visited: dict[str, list[str]] = {}
@@ -222,6 +224,11 @@ def test_pages_run_in_chromium_without_a_single_policy_violation(
     page.fill("input[name=password]", factories.PASSWORD)
     page.click("form button[type=submit]")
     page.wait_for_url(base + "/account/authenticator/**")
+    page.wait_for_selector("#mfa-mailbox-form")
+    visited["/account/authenticator/ (e-mailed code)"] = page.evaluate("window.__csp")
+    page.fill("input[name=code]", mfa.enrolment_code(mailoutbox))
+    page.click("#mfa-mailbox-form button[type=submit]")
+    page.wait_for_selector("#mfa-enrol-form")
     visited["/account/authenticator/"] = page.evaluate("window.__csp")
     from bankcrm.org.models import Authenticator
 

@@ -6,11 +6,19 @@ import time
 
 import pytest
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from bankcrm.audit.models import AuditEvent
+from bankcrm.common import crypto
+from bankcrm.org.auth_views import ENROL_CODE_SESSION_KEY
 from bankcrm.org.models import Authenticator, RecoveryCode, RecoveryCodes
 from bankcrm.org.roles import Role, mfa_required
-from bankcrm.org.services import api_token_create, mfa_reset
+from bankcrm.org.services import (
+    ENROLMENT_CODE_TRIES,
+    api_token_create,
+    mfa_recovery_codes_create,
+    mfa_reset,
+)
 from tests import mfa
 from tests.factories import PASSWORD
 
@@ -126,16 +134,30 @@ def test_wrong_codes_slow_down_the_next_try(client, bank):
     )
 
 
-def test_a_required_role_without_an_authenticator_sets_one_up_first(client, bank):
+@pytest.mark.django_db(transaction=True)
+def test_a_required_role_without_an_authenticator_sets_one_up_first(client, bank, mailoutbox):
     # given: an analyst who has never set one up
+    bank.analyst.email = "analyst@bank.example"
+    bank.analyst.save(update_fields=["email"])
     assert not Authenticator.objects.filter(user=bank.analyst).exists()
     _password_step(client, bank.analyst)
     # when
     verify = client.get(reverse("mfa_verify") + "?next=/customers/")
-    enrol = client.get(verify["Location"], HTTP_ACCEPT_LANGUAGE="en")
-    # then: a QR code drawn on the server as SVG, and the key to type
+    mailbox = client.get(verify["Location"], HTTP_ACCEPT_LANGUAGE="en")
+    # then: first a code to the work e-mail address; no authenticator key is shown yet
     assert verify.status_code == 302
     assert verify["Location"] == reverse("mfa_enrol") + "?next=%2Fcustomers%2F"
+    assert "a***@bank.example" in mailbox.content.decode()
+    assert 'id="mfa-secret"' not in mailbox.content.decode()
+    assert not Authenticator.objects.filter(user=bank.analyst).exists()
+    # when: the code from the e-mail is entered
+    confirmed = client.post(
+        reverse("mfa_enrol"),
+        {"code": mfa.enrolment_code(mailoutbox), "next": "/customers/"},
+    )
+    assert confirmed.status_code == 302
+    enrol = client.get(confirmed["Location"], HTTP_ACCEPT_LANGUAGE="en")
+    # then: a QR code drawn on the server as SVG, and the key to type
     body = enrol.content.decode()
     assert enrol.status_code == 200
     assert re.search(r'<div class="bk-qr[^"]*" id="mfa-qr"><svg [^>]*>', body)
@@ -173,6 +195,123 @@ def test_a_required_role_without_an_authenticator_sets_one_up_first(client, bank
         ("denied", {}),
         ("allowed", {"method": "totp", "replaced": False, "recovery_codes": 10}),
     ]
+    assert _events(bank.analyst, "auth.mfa_enrol_code") == [
+        ("allowed", {"sent": True}),
+        ("allowed", {"checked": True}),
+    ]
+
+
+def _mailbox_step(client, staff):
+    staff.email = "person@bank.example"
+    staff.save(update_fields=["email"])
+    _password_step(client, staff)
+    return client.get(reverse("mfa_enrol"), HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_password_alone_cannot_set_up_the_first_authenticator(client, bank, mailoutbox):
+    # given: someone with only the password of an account that never set one up
+    page = _mailbox_step(client, bank.analyst)
+    code = mfa.enrolment_code(mailoutbox)
+    wrong = f"{(int(code) + 1) % 10**8:08d}"
+    # when: they guess, and try to confirm an authenticator without the e-mailed code
+    guesses = [
+        client.post(reverse("mfa_enrol"), {"code": wrong}, HTTP_ACCEPT_LANGUAGE="en")
+        for _ in range(ENROLMENT_CODE_TRIES)
+    ]
+    late = client.post(reverse("mfa_enrol"), {"code": code}, HTTP_ACCEPT_LANGUAGE="en")
+    confirm = client.post(reverse("mfa_enrol"), {"code": "123456"}, HTTP_ACCEPT_LANGUAGE="en")
+    # then: each guess is refused, and after five even the right code is refused
+    assert 'id="mfa-mailbox-form"' in page.content.decode()
+    assert all("set-up code is not right" in g.content.decode() for g in guesses)
+    assert "Too many wrong set-up codes" in late.content.decode()
+    assert 'id="mfa-mailbox-form"' in confirm.content.decode()
+    assert not Authenticator.objects.filter(user=bank.analyst).exists()
+    assert [o for o, _c in _events(bank.analyst, "auth.mfa_enrol_code")] == ["allowed"] + [
+        "denied"
+    ] * ENROLMENT_CODE_TRIES
+
+
+def _age_code(client, seconds: int) -> dict:
+    session = client.session
+    sent = session[ENROL_CODE_SESSION_KEY]
+    session[ENROL_CODE_SESSION_KEY] = {**sent, "sent_at": sent["sent_at"] - seconds}
+    session.save()
+    return sent
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_set_up_code_expires_after_fifteen_minutes(client, bank, mailoutbox):
+    # given: the right code, but sent more than fifteen minutes ago
+    _mailbox_step(client, bank.analyst)
+    code = mfa.enrolment_code(mailoutbox)
+    _age_code(client, 15 * 60 + 1)
+    # when
+    late = client.post(reverse("mfa_enrol"), {"code": code}, HTTP_ACCEPT_LANGUAGE="en")
+    # then
+    assert "set-up code is not right or has expired" in late.content.decode()
+    assert _events(bank.analyst, "auth.mfa_enrol_code")[-1] == (
+        "denied",
+        {"checked": True, "expired": True},
+    )
+
+
+def test_a_new_set_up_code_waits_a_minute(client, bank):
+    # given: a code was sent just now
+    _mailbox_step(client, bank.marketing)
+    sent = client.session[ENROL_CODE_SESSION_KEY]
+    # when: another is asked for at once
+    again = client.post(reverse("mfa_enrol"), {"resend": "1"}, HTTP_ACCEPT_LANGUAGE="en")
+    # then: refused with a wait, the same code stays
+    assert again.status_code == 302
+    notice = client.get(again["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "before asking for another" in notice
+    assert client.session[ENROL_CODE_SESSION_KEY]["digest"] == sent["digest"]
+    # when: a minute has passed, a new code is sent
+    _age_code(client, 61)
+    client.post(reverse("mfa_enrol"), {"resend": "1"})
+    # then
+    assert client.session[ENROL_CODE_SESSION_KEY]["digest"] != sent["digest"]
+    assert DBTaskResult.objects.filter(task_path="bankcrm.org.tasks.staff_mail_send").count() == 2
+
+
+def test_an_account_without_an_e_mail_address_cannot_set_one_up_alone(client, bank):
+    # given
+    bank.risk.email = ""
+    bank.risk.save(update_fields=["email"])
+    _password_step(client, bank.risk)
+    # when
+    page = client.get(reverse("mfa_enrol"), HTTP_ACCEPT_LANGUAGE="en")
+    # then
+    assert 'id="mfa-mailbox-missing"' in page.content.decode()
+    assert not Authenticator.objects.filter(user=bank.risk).exists()
+    assert not DBTaskResult.objects.exists()
+
+
+def test_second_factor_secrets_are_stored_encrypted(bank):
+    # given
+    device = mfa.enrol(bank.admin)
+    codes = mfa_recovery_codes_create(staff=bank.admin, record=False)
+    # when: the raw column values are read
+    raw_key = _raw_values(Authenticator, "key")
+    raw_codes = _raw_values(RecoveryCode, "code")
+    # then: Fernet tokens under the field key, never the secret or a code
+    assert len(raw_key) == 1 and raw_key[0] != device.key
+    assert crypto.decrypt(raw_key[0]) == device.key
+    assert len(raw_codes) == len(codes) == 10
+    assert not set(raw_codes) & set(codes)
+    assert sorted(crypto.decrypt(r) for r in raw_codes) == sorted(codes)
+
+
+def _raw_values(model, name: str) -> list[str]:
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+
+    return list(
+        model.objects.annotate(raw=Cast(name, output_field=TextField())).values_list(
+            "raw", flat=True
+        )
+    )
 
 
 def test_a_password_alone_cannot_replace_an_existing_authenticator(client, bank):

@@ -5,7 +5,9 @@ trail here (through org.services.auth_event_record): one place. The admin site h
 form of its own (org/admin.py sends it here), so the same lockout and second factor guard it.
 """
 
+import time
 from base64 import b32encode
+from dataclasses import asdict
 from urllib.parse import urlencode
 
 import django_otp
@@ -34,6 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from bankcrm.common.masking import mask
 from bankcrm.org.forms import (
     LoginForm,
     SecondFactorForm,
@@ -45,7 +48,12 @@ from bankcrm.org.middleware import SECOND_FACTOR_SESSION_KEY
 from bankcrm.org.models import RecoveryCode, Staff
 from bankcrm.org.roles import mfa_required
 from bankcrm.org.services import (
+    ENROLMENT_CODE_RESEND_SECONDS,
+    ENROLMENT_CODE_TRIES,
+    EnrolmentCode,
     auth_event_record,
+    mfa_enrolment_code_check,
+    mfa_enrolment_code_send,
     mfa_recovery_codes_create,
     mfa_totp_confirm,
     mfa_totp_device,
@@ -139,6 +147,7 @@ class StaffLogoutView(LogoutView):
 
 
 def _second_factor_given(request: HttpRequest, device) -> None:
+    request.session.pop(ENROL_MAILBOX_SESSION_KEY, None)
     django_otp.login(request, device)
     request.session[SECOND_FACTOR_SESSION_KEY] = True
     request.session.cycle_key()  # the session that holds the second factor gets a new key
@@ -171,7 +180,13 @@ def mfa_verify_view(request: HttpRequest) -> HttpResponse:
     return render(request, "org/mfa_verify.html", {"form": form, "next": next_url})
 
 
-def _wait_message(seconds: int) -> str:
+def _wait_message(seconds: int, *, new_code: bool = False) -> str:
+    if new_code:
+        return ngettext(
+            "A code was sent a moment ago. Wait %(seconds)d second before asking for another.",
+            "A code was sent a moment ago. Wait %(seconds)d seconds before asking for another.",
+            seconds,
+        ) % {"seconds": seconds}
     return ngettext(
         "Too many wrong codes. Wait %(seconds)d second before trying again.",
         "Too many wrong codes. Wait %(seconds)d seconds before trying again.",
@@ -196,6 +211,8 @@ def mfa_enrol_view(request: HttpRequest) -> HttpResponse:
     current = mfa_totp_device(staff=staff)
     if current is not None and pending:
         return redirect(_with_next("mfa_verify", next_url))
+    if pending and request.session.get(ENROL_MAILBOX_SESSION_KEY) != staff.pk:
+        return _enrolment_mailbox_step(request, staff, next_url)
     device = mfa_totp_start(staff=staff)
     form = SecondFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -229,9 +246,65 @@ def mfa_enrol_view(request: HttpRequest) -> HttpResponse:
         ),
         "secret": _grouped(b32encode(device.bin_key).decode()),
         "replacing": current is not None,
+        "first_step_done": pending,
         "required": mfa_required(staff.role),
     }
     return render(request, "org/mfa_enrol.html", context)
+
+
+ENROL_CODE_SESSION_KEY = "mfa_enrol_code"
+ENROL_MAILBOX_SESSION_KEY = "mfa_enrol_mailbox"
+
+
+def _enrolment_code_send(request: HttpRequest, staff) -> EnrolmentCode | None:
+    sent = mfa_enrolment_code_send(staff=staff)
+    if sent is not None:
+        request.session[ENROL_CODE_SESSION_KEY] = {**asdict(sent), "tries": 0}
+    return sent
+
+
+def _enrolment_mailbox_step(request: HttpRequest, staff, next_url: str) -> HttpResponse:
+    """Before the first authenticator is set up with only a password: a code e-mailed to the
+    address on file proves the mailbox too (org.services.mfa_enrolment_code_send)."""
+    stored = request.session.get(ENROL_CODE_SESSION_KEY)
+    sent = EnrolmentCode(stored["digest"], stored["sent_at"]) if stored else None
+    form = SecondFactorForm(request.POST if "code" in request.POST else None)
+    if not staff.email:
+        pass  # the page says that an administrator must add an address
+    elif request.method == "POST" and "resend" in request.POST:
+        waited = time.time() - sent.sent_at if sent else ENROLMENT_CODE_RESEND_SECONDS
+        if waited >= ENROLMENT_CODE_RESEND_SECONDS:
+            _enrolment_code_send(request, staff)
+            messages.info(request, _("A new set-up code is on its way."))
+        else:
+            wait = int(ENROLMENT_CODE_RESEND_SECONDS - waited) + 1
+            messages.warning(request, _wait_message(wait, new_code=True))
+        return redirect(_with_next("mfa_enrol", next_url))
+    elif request.method == "POST" and sent is not None and form.is_valid():
+        if stored["tries"] >= ENROLMENT_CODE_TRIES:
+            form.add_error(None, _("Too many wrong set-up codes. Ask for a new code."))
+        elif mfa_enrolment_code_check(staff=staff, sent=sent, code=form.cleaned_data["code"]):
+            del request.session[ENROL_CODE_SESSION_KEY]
+            request.session[ENROL_MAILBOX_SESSION_KEY] = staff.pk
+            return redirect(_with_next("mfa_enrol", next_url))
+        else:
+            request.session[ENROL_CODE_SESSION_KEY] = {**stored, "tries": stored["tries"] + 1}
+            form.add_error(
+                None,
+                _(
+                    "This set-up code is not right or has expired. Check the latest message, "
+                    "or ask for a new code."
+                ),
+            )
+    elif sent is None:
+        sent = _enrolment_code_send(request, staff)
+    context = {
+        "form": form,
+        "next": next_url,
+        "masked_email": mask("email", staff.email) if staff.email else "",
+        "required": mfa_required(staff.role),
+    }
+    return render(request, "org/mfa_enrol_mailbox.html", context)
 
 
 @login_required

@@ -1,5 +1,6 @@
 import hashlib
 import secrets
+import time
 from base64 import b32encode
 from dataclasses import dataclass
 from datetime import timedelta
@@ -302,6 +303,75 @@ def mfa_totp_confirm(*, staff: Staff, device, code: str) -> SecondFactorCheck:
         changes={"method": "totp", "replaced": bool(replaced), "recovery_codes": len(codes)},
     )
     return SecondFactorCheck(device=device, recovery_codes=codes)
+
+
+@dataclass(frozen=True)
+class EnrolmentCode:
+    """A set-up code e-mailed to a staff member: what the session keeps (never the code)."""
+
+    digest: str
+    sent_at: float  # Unix time
+
+
+ENROLMENT_CODE_SECONDS = 15 * 60  # a code works this long
+ENROLMENT_CODE_RESEND_SECONDS = 60  # and a new one can be asked for after this
+ENROLMENT_CODE_TRIES = 5  # wrong codes before a new one must be sent
+
+
+def _enrolment_digest(staff: Staff, code: str) -> str:
+    from django.utils.crypto import salted_hmac
+
+    return salted_hmac("bankcrm.org.mfa_enrolment", f"{staff.pk}:{code}").hexdigest()
+
+
+@transaction.atomic
+def mfa_enrolment_code_send(*, staff: Staff) -> EnrolmentCode | None:
+    """E-mail a one-time set-up code to the staff member's address on file.
+
+    Setting up the first authenticator needs this code as well as the password: someone who
+    has only the password cannot bind their own phone to the account (no trust on first use).
+    The message is queued for the worker (org/tasks.py), sealed. Returns what the session
+    keeps, or None if the account has no e-mail address (an administrator must add one).
+    """
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from bankcrm.org.tasks import staff_mail_send
+
+    if not staff.email:
+        auth_event_record(
+            action="auth.mfa_enrol_code", staff=staff, allowed=False, changes={"sent": False}
+        )
+        return None
+    code = f"{secrets.randbelow(10**8):08d}"
+    with translation.override(staff.language):
+        subject = gettext("Your bankcrm set-up code")
+        body = render_to_string(
+            "org/email/mfa_enrolment_code.txt",
+            {"staff": staff, "code": code, "minutes": ENROLMENT_CODE_SECONDS // 60},
+        )
+    staff_mail_send.enqueue(staff.pk, crypto.encrypt(subject), crypto.encrypt(body))
+    auth_event_record(
+        action="auth.mfa_enrol_code", staff=staff, allowed=True, changes={"sent": True}
+    )
+    return EnrolmentCode(digest=_enrolment_digest(staff, code), sent_at=time.time())
+
+
+def mfa_enrolment_code_check(*, staff: Staff, sent: EnrolmentCode, code: str) -> bool:
+    """Whether `code` is the set-up code `sent` stands for, and still fresh. Audited."""
+    import hmac
+
+    code = "".join((code or "").split())
+    fresh = time.time() - sent.sent_at <= ENROLMENT_CODE_SECONDS
+    matches = hmac.compare_digest(_enrolment_digest(staff, code), sent.digest)
+    allowed = fresh and matches
+    auth_event_record(
+        action="auth.mfa_enrol_code",
+        staff=staff,
+        allowed=allowed,
+        changes={"checked": True, **({} if fresh else {"expired": True})},
+    )
+    return allowed
 
 
 def password_reset_request(*, email: str, domain: str, use_https: bool, language: str) -> None:
