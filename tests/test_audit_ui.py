@@ -137,6 +137,44 @@ def test_a_long_chain_is_left_to_the_scheduled_check(client, bank, settings):
     assert not AuditEvent.objects.filter(action="audit.verify").exists()
 
 
+def test_a_long_chain_checks_the_entries_since_the_last_intact_check(client, bank, settings):
+    # given: a long chain whose last full check (the scheduled one) found it intact
+    settings.AUDIT_INLINE_VERIFY_MAX = 3
+    for n in range(4):
+        audit_record(actor=None, action="test.entry", object_type="test", object_id=n)
+    full = audit_chain_verify(source="cli")
+    for n in range(2):
+        audit_record(actor=None, action="test.entry", object_type="test", object_id=n)
+    client.force_login(bank.auditor)
+    # when
+    page = client.get(reverse("audit:search"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.post(reverse("audit:verify"))
+    after = client.get(reverse("audit:search"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # then: only the entries after the full check are read, linked to its last entry
+    assert "Check now" in page
+    event = AuditEvent.objects.filter(action="audit.verify").order_by("-seq").first()
+    assert event.changes["intact"] is True
+    assert event.changes["from_seq"] == full.entries + 1  # the full check's own entry onwards
+    assert 'data-chain="intact"' in after
+    assert f"new entries {full.entries + 1}–" in after and "last full check" in after
+
+
+def test_a_check_since_the_last_one_finds_a_broken_link_after_it(bank, settings):
+    # given: an intact check, then new entries, one of which is edited
+    from tests.test_audit_chain import _tamper
+
+    audit_record(actor=None, action="test.entry", object_type="test", object_id=1)
+    audit_chain_verify(source="cli")
+    audit_record(actor=None, action="test.entry", object_type="test", object_id=2)
+    audit_record(actor=None, action="test.entry", object_type="test", object_id=3)
+    edited = AuditEvent.objects.order_by("-seq")[1]
+    _tamper(("UPDATE audit_auditevent SET reason = %s WHERE id = %s", ["edited", edited.pk]))
+    # when
+    check = audit_chain_verify(source="web", since_last=True)
+    # then
+    assert not check.intact and check.first_bad_seq == edited.seq
+
+
 def test_exporting_a_search_needs_a_reason_and_is_audited(client, bank, customer):
     # given
     client.force_login(bank.auditor)

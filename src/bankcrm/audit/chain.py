@@ -40,14 +40,19 @@ class Problem:
     message: str
 
 
-def verify(rows: Iterator[dict], head: tuple[int, str] | None) -> Problem | None:
+def verify(
+    rows: Iterator[dict], head: tuple[int, str] | None, start: tuple[int, str] = (0, GENESIS)
+) -> Problem | None:
     """Walk the entries in sequence order; return the first problem, or None if intact.
+
+    `start` is where the walk picks up: (0, GENESIS) for the whole chain, or the sequence
+    number and hash of an entry an earlier check found intact (the rows then begin after it).
 
     Detects an edited row (its hash no longer matches its content), a deleted or inserted row (a
     gap in sequence numbers or a broken link to the previous hash), a reordered row, and a
     truncated tail (the chain head records a later entry than the last row).
     """
-    prev_hash, expected_seq, last = GENESIS, 1, (0, GENESIS)
+    prev_hash, expected_seq, last = start[1], start[0] + 1, start
     for row in rows:
         if row["seq"] != expected_seq:
             return Problem(

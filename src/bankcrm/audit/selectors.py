@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from bankcrm.audit.models import AuditEvent
 from bankcrm.common.errors import ensure_perm
@@ -16,12 +16,30 @@ def customer_history(*, customer_id: int, limit: int = 50) -> QuerySet[AuditEven
     )
 
 
-def chain_rows(*, chunk_size: int = 5000):
-    """Every entry's hashed content in sequence order, streamed (not all in memory)."""
+def chain_rows(*, after_seq: int = 0, chunk_size: int = 5000):
+    """Every entry's hashed content (after entry `after_seq`) in sequence order, streamed."""
     from bankcrm.audit.chain import HASHED_FIELDS
 
     fields = ("id", "prev_hash", "hash", *HASHED_FIELDS)
-    return AuditEvent.objects.order_by("seq").values(*fields).iterator(chunk_size=chunk_size)
+    rows = AuditEvent.objects.filter(seq__gt=after_seq).order_by("seq")
+    return rows.values(*fields).iterator(chunk_size=chunk_size)
+
+
+def chain_checkpoint() -> tuple[int, str] | None:
+    """The entry the last intact check ended at (sequence number and hash), if that check
+    recorded it and the entry still carries that hash: a later check can start after it."""
+    last = (
+        AuditEvent.objects.filter(action="audit.verify", changes__intact=True)
+        .order_by("-seq")
+        .values_list("changes", flat=True)
+        .first()
+    )
+    if not last or not last.get("head_hash"):
+        return None
+    seq, digest = last["entries"], last["head_hash"]
+    if not AuditEvent.objects.filter(seq=seq, hash=digest).exists():
+        return None
+    return seq, digest
 
 
 def chain_head() -> tuple[int, str] | None:
@@ -84,6 +102,10 @@ def audit_actions() -> list[str]:
     return list(AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct())
 
 
-def audit_last_verification() -> AuditEvent | None:
-    """The last recorded check of the chain (`audit.verify`), or None."""
-    return AuditEvent.objects.filter(action="audit.verify").order_by("-seq").first()
+def audit_last_verification(*, full: bool = False) -> AuditEvent | None:
+    """The last recorded check of the chain (`audit.verify`), or None; with `full`, the last
+    check of the whole chain (not one of only the entries since an earlier check)."""
+    checks = AuditEvent.objects.filter(action="audit.verify").order_by("-seq")
+    if full:
+        checks = checks.filter(Q(changes__from_seq=1) | ~Q(changes__has_key="from_seq"))
+    return checks.first()

@@ -66,16 +66,25 @@ class ChainCheck:
 
 
 def audit_chain_verify(
-    *, actor: Any = None, source: str = "cli", record: bool = True
+    *, actor: Any = None, source: str = "cli", record: bool = True, since_last: bool = False
 ) -> ChainCheck:
-    """Walk the whole chain (chain.verify); record the result as an `audit.verify` event, so the
-    auditor's page can show the last check and when it ran. Reads every entry: on a long chain
-    run it from the command line on a schedule (`bankcrm verify_audit --record`)."""
+    """Walk the chain (chain.verify); record the result as an `audit.verify` event, so the
+    auditor's page can show the last check and when it ran.
+
+    The whole chain by default (run it from the command line on a schedule on a long chain:
+    `bankcrm verify_audit --record`). With `since_last`, only the entries written after the
+    last intact check, linked to the entry that check ended at: quick, and it keeps the page's
+    status current between full checks; an edit to an entry checked before is found by the
+    next full check."""
     from bankcrm.audit.chain import verify
-    from bankcrm.audit.selectors import chain_head, chain_rows
+    from bankcrm.audit.selectors import chain_checkpoint, chain_head, chain_rows
 
     head = chain_head()
-    problem = verify(chain_rows(), head)
+    start = chain_checkpoint() if since_last else None
+    if start is not None:
+        problem = verify(chain_rows(after_seq=start[0]), head, start=start)
+    else:
+        problem = verify(chain_rows(), head)
     check = ChainCheck(
         intact=problem is None,
         entries=head[0] if head else 0,
@@ -90,6 +99,8 @@ def audit_chain_verify(
             changes={
                 "intact": check.intact,
                 "entries": check.entries,
+                "head_hash": head[1] if head and check.intact else "",
+                "from_seq": (start[0] + 1) if start else 1,
                 "first_bad_seq": check.first_bad_seq,
                 "problem": check.message,
                 "source": source,
