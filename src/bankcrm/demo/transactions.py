@@ -9,6 +9,14 @@ and redemptions, quarterly interest (day 21), fees and ATM withdrawals. Customer
 or churned stage drift away over their last months; about one in ten active customers with good
 incomes shows rising wealth (growing salary and investments).
 
+Each history ends at the balance of the account's holding in the operational database (what
+staff see), so the warehouse's last `balance_after` and the 360's live balance agree with it:
+the opening balance is derived from the holding, and where the history's net inflow would
+leave more than the holding holds, the customer sweeps the surplus out at each month's end
+(into wealth products if they hold any, else to their account at another bank), in equal
+round amounts just large enough that the balance never falls below the smaller of the
+holding's balance and 100 yuan.
+
 Extract files: var/demo/extracts/txn-YYYY-MM.parquet (one per month, as a core system exports).
 """
 
@@ -128,15 +136,24 @@ def _customers(skip: set[int]):
         .values_list("pk", "income_band", "occupation", "lifecycle_stage")
         .iterator(chunk_size=5000)
     )
-    current: dict[int, str] = {}
+    current: dict[int, tuple[str, int]] = {}
     loans: dict[int, float] = {}
     wealth: set[int] = set()
-    rows = Holding.objects.filter(customer_id__in=people.keys()).values_list(
-        "customer_id", "product__type", "account_number", "balance", "status"
+    rows = (
+        Holding.objects.filter(customer_id__in=people.keys())
+        .order_by("customer_id", "pk")
+        .values_list(
+            "customer_id", "product__type", "account_number", "balance", "status", "currency"
+        )
     )
-    for customer_id, kind, number, balance, status in rows.iterator(chunk_size=5000):
-        if kind == ProductType.DEMAND_DEPOSIT and status == Holding.Status.ACTIVE:
-            current.setdefault(customer_id, number)
+    for customer_id, kind, number, balance, status, currency in rows.iterator(chunk_size=5000):
+        if (
+            kind == ProductType.DEMAND_DEPOSIT
+            and status == Holding.Status.ACTIVE
+            and currency == "CNY"
+        ):
+            # The history ends at the balance staff see in holdings (cents).
+            current.setdefault(customer_id, (number, int(balance * 100)))
         elif kind in (ProductType.MORTGAGE, ProductType.PERSONAL_LOAN):
             loans[customer_id] = loans.get(customer_id, 0.0) + float(balance)
         elif kind in (ProductType.WEALTH, ProductType.FUND):
@@ -151,15 +168,16 @@ def _customers(skip: set[int]):
     # Monthly instalment: about 0.6 % of the outstanding loan.
     repay = np.array([round(loans.get(p, 0.0) * 0.006, 2) for p in pks])
     invests = np.array([p in wealth for p in pks], dtype=bool)
-    accounts = np.array([current[p] for p in pks], dtype=object)
-    return pks, accounts, income, salaried, drifting, repay, invests
+    accounts = np.array([current[p][0] for p in pks], dtype=object)
+    held = np.array([current[p][1] for p in pks], dtype=np.int64)
+    return pks, accounts, held, income, salaried, drifting, repay, invests
 
 
 def generate(*, seed: int, today: date, skip: set[int] | None = None) -> pa.Table:
     """The whole history as one Arrow table in the core extract's layout (booked_at local).
 
     Customers in `skip` (who already have a history in the warehouse) get none."""
-    pks, accounts, income, salaried, drifting, repay, invests = _customers(skip or set())
+    pks, accounts, held, income, salaried, drifting, repay, invests = _customers(skip or set())
     n = len(pks)
     if n == 0:
         return EXTRACT_SCHEMA.empty_table()
@@ -373,22 +391,41 @@ def generate(*, seed: int, today: date, skip: set[int] | None = None) -> pa.Tabl
         + (col("day", np.int64) - 1) * np.timedelta64(86400, "s")
         + col("seconds", np.int64) * np.timedelta64(1, "s")
     )
-    amount = col("amount", float)
-    order = np.lexsort((stamp, cust))  # by account, then time: running balances
-    cust, stamp, amount = cust[order], stamp[order], amount[order]
-    category = col("category")[order]
-    merchant = col("merchant")[order]
-    channel = col("channel")[order]
-    counterparty = col("counterparty")[order]
-    cents = np.round(amount * 100).astype(np.int64)
-    running = np.cumsum(cents)
+    cents = np.round(col("amount", float) * 100).astype(np.int64)
+    category = col("category")
+    merchant = col("merchant")
+    channel = col("channel")
+    counterparty = col("counterparty")
+    # Sweeps: each month's end and after the last transaction, money leaves for wealth products
+    # (or the customer's account elsewhere), so the history ends at the holding's balance.
+    sweep_cust, sweep_stamp = _sweep_slots(cust, stamp, months)
+    sweeping = len(sweep_cust)
+    cust = np.concatenate([cust, sweep_cust])
+    stamp = np.concatenate([stamp, sweep_stamp])
+    cents = np.concatenate([cents, np.zeros(sweeping, dtype=np.int64)])
+    is_sweep = np.r_[np.zeros(len(cents) - sweeping, dtype=bool), np.ones(sweeping, dtype=bool)]
+    category = np.concatenate(
+        [category, np.where(invests[sweep_cust], "investment_purchase", "transfer_out")]
+    )
+    merchant = np.concatenate([merchant, np.full(sweeping, None, dtype=object)])
+    channel = np.concatenate([channel, np.full(sweeping, "mobile", dtype=object)])
+    counterparty = np.concatenate(
+        [counterparty, np.where(invests[sweep_cust], "理财产品", "本人他行账户").astype(object)]
+    )
+    order = np.lexsort((is_sweep, stamp, cust))  # by account, then time: running balances
+    cust, stamp, cents, is_sweep = cust[order], stamp[order], cents[order], is_sweep[order]
+    category, merchant = category[order], merchant[order]
+    channel, counterparty = channel[order], counterparty[order]
+    cents, opening = _end_at_holdings(cust, cents, is_sweep, held, len(months))
+    keep = ~is_sweep | (cents != 0)  # accounts that needed no sweep
+    cust, stamp, cents = cust[keep], stamp[keep], cents[keep]
+    category, merchant = category[keep], merchant[keep]
+    channel, counterparty = channel[keep], counterparty[keep]
     starts = np.flatnonzero(np.r_[True, cust[1:] != cust[:-1]])
-    base = np.repeat(running[starts] - cents[starts], np.diff(np.r_[starts, len(cust)]))
-    running = running - base  # per account, from zero
-    lowest = np.minimum.reduceat(running, starts)
-    opening = np.round(scale * 2 * 100).astype(np.int64)[cust[starts]]
-    opening = np.maximum(opening, -lowest + 50_000)  # never overdrawn
-    balance = running + np.repeat(opening, np.diff(np.r_[starts, len(cust)]))
+    sizes = np.diff(np.r_[starts, len(cust)])
+    running = np.cumsum(cents)
+    running = running - np.repeat(running[starts] - cents[starts], sizes)  # per account
+    balance = running + np.repeat(opening[cust[starts]], sizes)
     # Counterparty names for spending: a merchant of its category.
     spend = np.flatnonzero(category == "consumption")
     width = max(len(v) for v in MERCHANTS.values())
@@ -400,7 +437,7 @@ def generate(*, seed: int, today: date, skip: set[int] | None = None) -> pa.Tabl
     kind_index = np.array([kind_of[u] for u in uniques])[inverse]
     counterparty[spend] = names[kind_index, rng.integers(0, width, len(spend))]
     # Transaction ids: the customer's pk and the position in their history (stable on re-runs).
-    position = np.arange(len(cust)) - np.repeat(starts, np.diff(np.r_[starts, len(cust)]))
+    position = np.arange(len(cust)) - np.repeat(starts, sizes)
     ids = np.char.add(
         np.char.add("D", np.char.zfill(pks[cust].astype(str), 9)),
         np.char.zfill(position.astype(str), 5),
@@ -418,6 +455,60 @@ def generate(*, seed: int, today: date, skip: set[int] | None = None) -> pa.Tabl
             "counterparty": pa.array(counterparty, pa.string()),
         }
     )
+
+
+def _sweep_slots(cust: np.ndarray, stamp: np.ndarray, months: list[date]):
+    """Per account with a history: 21:00 on each past month's last day, and one minute after
+    its last transaction (so the last row's balance is the final one)."""
+    accounts = np.unique(cust)
+    month_ends = np.array(
+        [np.datetime64(mo, "s") - np.timedelta64(3 * 3600, "s") for mo in months[1:]]
+    )
+    last = np.full(cust.max() + 1 if len(cust) else 0, np.datetime64(0, "s"))
+    np.maximum.at(last, cust, stamp)
+    per = len(month_ends) + 1
+    sweep_cust = np.repeat(accounts, per)
+    sweep_stamp = (
+        np.concatenate([np.r_[month_ends, last[a] + np.timedelta64(60, "s")] for a in accounts])
+        if len(accounts)
+        else np.array([], dtype="datetime64[s]")
+    )
+    return sweep_cust, sweep_stamp
+
+
+def _end_at_holdings(
+    cust: np.ndarray, cents: np.ndarray, is_sweep: np.ndarray, held: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Amounts of the sweeps (the k rows per account where `is_sweep`) and each account's
+    opening balance, in cents, so that the history ends at the holding's balance `held` and
+    the balance never drops below min(held, 100 yuan).
+
+    With T the account's net flow, R_i the running flow after row i and c_i the sweeps up to
+    it, a monthly sweep s gives the opening O = held - T + k·s and the balance
+    O + R_i - c_i·s; the final row (the last sweep) leaves exactly `held`. The smallest s in
+    whole hundreds of yuan that keeps every earlier balance (and O) above the floor is taken.
+    """
+    n = len(held)
+    starts = np.flatnonzero(np.r_[True, cust[1:] != cust[:-1]]) if len(cust) else np.array([], int)
+    sizes = np.diff(np.r_[starts, len(cust)])
+    running = np.cumsum(cents)
+    running = running - np.repeat(running[starts] - cents[starts], sizes)
+    swept = np.cumsum(is_sweep.astype(np.int64))
+    swept = swept - np.repeat(swept[starts] - is_sweep[starts], sizes)
+    total = np.zeros(n, dtype=np.int64)
+    total[cust[starts + sizes - 1]] = running[starts + sizes - 1]
+    floor = np.minimum(held, 10_000)
+    # S·(1 - c/k) ≥ T - held + floor - R for every row before the last sweep, and for the
+    # opening balance (R = 0, c = 0).
+    gap = (total - held + floor)[cust] - running
+    need = np.where(swept < k, gap * k / np.maximum(k - swept, 1), -np.inf)
+    worst = np.full(n, -np.inf)
+    np.maximum.at(worst, cust, need)
+    worst = np.maximum(worst, (total - held + floor).astype(float))
+    per_sweep = np.ceil(np.maximum(worst, 0) / k / 10_000).astype(np.int64) * 10_000
+    amounts = np.where(is_sweep, -per_sweep[cust], cents)
+    opening = held - total + k * per_sweep
+    return amounts, opening
 
 
 def _decimal(cents: np.ndarray) -> pa.Array:
