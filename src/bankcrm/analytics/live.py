@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.db import connection
+
 from bankcrm.analytics import hooks
 from bankcrm.analytics.models import AccountBalance
 
@@ -70,35 +72,41 @@ def _schema():
     return schema.TRANSACTIONS.schema
 
 
+_COLUMNS = ("account_key", "customer_id", "currency", "balance", "as_of", "transaction_id")
+
+
+def _upsert_sql() -> str:
+    """One statement per row, run as a batch: insert the account's balance, or replace it
+    if this transaction is newer than the one it shows (booked_at, then id, as the query
+    orders them). INSERT … ON CONFLICT … DO UPDATE … WHERE runs on SQLite and PostgreSQL."""
+    quote = connection.ops.quote_name
+    table = quote(AccountBalance._meta.db_table)
+    names = ", ".join(quote(c) for c in _COLUMNS)
+    updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in _COLUMNS[1:])
+    # Ids compare byte-wise, as DuckDB and Python compare them (not by the locale's collation).
+    binary = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+    as_of, tx = quote("as_of"), quote("transaction_id")
+    newer = (
+        f"excluded.{as_of} > {table}.{as_of} OR (excluded.{as_of} = {table}.{as_of} "
+        f"AND excluded.{tx}{binary} > {table}.{tx}{binary})"
+    )
+    return (
+        f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(_COLUMNS))}) "  # noqa: S608 - names from the model
+        f"ON CONFLICT ({quote('account_key')}) DO UPDATE SET {updates} WHERE {newer}"
+    )
+
+
 def _apply(rows: list[dict]) -> None:
-    existing = AccountBalance.objects.in_bulk([r["account_key"] for r in rows])
-    create, update = [], []
-    for r in rows:
-        current = existing.get(r["account_key"])
-        if current is None:
-            create.append(
-                AccountBalance(
-                    account_key=r["account_key"],
-                    customer_id=r["customer_id"],
-                    currency=r["currency"],
-                    balance=r["balance_after"],
-                    as_of=r["booked_at"],
-                    transaction_id=r["id"],
-                )
-            )
-        elif (r["booked_at"], r["id"]) > (current.as_of, current.transaction_id):
-            current.balance = r["balance_after"]
-            current.currency = r["currency"]
-            current.as_of = r["booked_at"]
-            current.transaction_id = r["id"]
-            current.customer_id = r["customer_id"]
-            update.append(current)
-    if create:
-        AccountBalance.objects.bulk_create(create, batch_size=_BATCH, ignore_conflicts=False)
-    if update:
-        AccountBalance.objects.bulk_update(
-            update, ["balance", "currency", "as_of", "transaction_id", "customer_id"], _BATCH
-        )
+    """Upsert the batch's newest balance per account in one round of statements (no read
+    first, no per-row UPDATE built by the ORM: bulk_update cost ~1 s per 500 accounts)."""
+    fields = [AccountBalance._meta.get_field(name) for name in _COLUMNS]
+    source = ("account_key", "customer_id", "currency", "balance_after", "booked_at", "id")
+    params = [
+        [f.get_db_prep_save(r[name], connection) for f, name in zip(fields, source, strict=True)]
+        for r in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(_upsert_sql(), params)
 
 
 def live_balances(*, customer_id: int) -> list[LiveBalance]:

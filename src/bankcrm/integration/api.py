@@ -6,16 +6,16 @@ is validated, commits the good ones to the warehouse, delivers them to the trans
 """
 
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Header, Router, Schema
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BaseModel, ConfigDict, field_validator
 
 from bankcrm.analytics.schema import CATEGORIES, CHANNELS, MERCHANT_CATEGORIES
 from bankcrm.api.errors import INVALID_MESSAGE, error_response
-from bankcrm.api.schemas import ERRORS, ErrorOut, InputSchema
+from bankcrm.api.schemas import ERRORS, ErrorOut, refuse_null_characters
 from bankcrm.common.errors import ensure_perm
 from bankcrm.integration import services
 
@@ -27,7 +27,17 @@ SignedMoney = Annotated[
 ]
 
 
-class TransactionIn(InputSchema):
+class _FastInput(BaseModel):
+    """InputSchema's rules (unknown fields and NUL characters refused) on a plain pydantic
+    model. A push validates up to 1,000 rows; ninja's Schema runs its Django-attribute
+    validator around every row, and with extra="forbid" validates each row twice, which cost
+    more than the rest of the push. The error locations, types and codes are the same
+    (from_attributes, as in ninja's Schema: a non-object is `model_attributes_type`)."""
+
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+
+class TransactionIn(_FastInput):
     id: Annotated[str, Field(min_length=1, max_length=64, description="the core system's id")]
     account: Annotated[str, Field(min_length=8, max_length=40, description="account number")]
     booked_at: AwareDatetime = Field(..., description="with its UTC offset")
@@ -40,8 +50,13 @@ class TransactionIn(InputSchema):
     counterparty: Annotated[str, Field(max_length=200)] | None = None
     description: Annotated[str, Field(max_length=500)] | None = None
 
+    @field_validator("id", "account", "currency", "counterparty", "description", mode="after")
+    @classmethod
+    def _no_null_characters(cls, value: Any) -> Any:
+        return refuse_null_characters(value)
 
-class PushIn(InputSchema):
+
+class PushIn(_FastInput):
     transactions: Annotated[list[TransactionIn], Field(min_length=1, max_length=MAX_BATCH)]
 
 
@@ -103,7 +118,7 @@ def transactions_push(
         answer = services.transactions_push(
             actor=request.auth,
             idempotency_key=idempotency_key,
-            transactions=[t.model_dump(mode="json") for t in payload.transactions],
+            transactions=payload.model_dump(mode="json")["transactions"],
         )
     except services.IdempotencyConflict as exc:
         return error_response(409, exc.code, IDEMPOTENCY_MESSAGES[exc.code])

@@ -7,6 +7,7 @@ enqueue follow-up work (hook delivery) once their transaction commits.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Iterable
@@ -21,12 +22,13 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from bankcrm.analytics import hooks, mapping, snapshots
-from bankcrm.analytics.ingest import IngestSummary, ingest_files, ingest_rows
+from bankcrm.analytics.ingest import ChunkResult, IngestSummary, Loader, ingest_files
 from bankcrm.analytics.models import SyncWatermark
 from bankcrm.audit.models import AuditEvent
 from bankcrm.audit.services import audit_record
 from bankcrm.common.errors import ensure_perm
 from bankcrm.customers.models import Customer
+from bankcrm.integration import accounts
 from bankcrm.integration.models import IdempotencyKey, IngestRun
 from bankcrm.interactions.models import Interaction
 from bankcrm.products.models import Holding
@@ -189,6 +191,19 @@ def _push_table(transactions: list[dict[str, Any]]) -> pa.Table:
     )
 
 
+def _load_push(rows: pa.Table) -> ChunkResult:
+    """ingest_rows for a push, with the accounts resolved from the in-memory account map
+    (accounts.py) instead of a warehouse query per push."""
+    loader = Loader("transactions", _push_mapping(), source="realtime", preload_accounts=False)
+    loader.resolver = accounts.PushAccountResolver()
+    return loader.load_chunk(rows, 0)
+
+
+@functools.cache
+def _push_mapping() -> mapping.Mapping:
+    return mapping.build("transactions")
+
+
 def transactions_push(
     *, actor, idempotency_key: str, transactions: list[dict[str, Any]]
 ) -> PushAnswer:
@@ -203,7 +218,7 @@ def transactions_push(
     if isinstance(claimed, PushAnswer):
         return claimed
     try:
-        result = ingest_rows(feed="transactions", rows=_push_table(transactions))
+        result = _load_push(_push_table(transactions))
     except Exception:
         IdempotencyKey.objects.filter(pk=claimed.pk).delete()  # let the client retry the key
         raise
