@@ -1,11 +1,18 @@
 """Lake compaction: small files rewritten clustered by customer, swapped in atomically."""
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from bankcrm.analytics import compaction, hooks, lake, queries, tables
@@ -16,6 +23,7 @@ from bankcrm.integration.services import warehouse_sync
 from bankcrm.products.models import ProductType
 from bankcrm.products.services import holding_create
 from tests import factories
+from tests.analytics.test_ingest_kill import _database_url
 
 pytestmark = pytest.mark.django_db
 
@@ -294,3 +302,77 @@ def test_the_command_and_the_background_task(small_files, capsys):
     assert queued.id
     assert again["files_in"] == 0 and again["table"] == "transactions"
     assert [f.source for f in _live()] == ["compaction"] * 4
+
+
+def test_two_compactions_at_once_swap_once(small_files):
+    # given a compaction that another compaction overtakes while it writes its outputs
+    before = _content()
+
+    def overtaken():
+        compaction.lake_compact(table="transactions", target_rows=TARGET)
+
+    # when the first tries to swap
+    with pytest.raises(lake.StaleFiles):
+        compaction.lake_compact(table="transactions", target_rows=TARGET, before_swap=overtaken)
+
+    # then only the second's files are live, the first left nothing behind, no row doubled
+    assert _content() == before
+    assert [f.source for f in _live()] == ["compaction"] * 4
+    assert LakeFile.objects.filter(source="compaction").count() == 4
+    assert not list((lake.root() / "_staging").glob("*"))
+    assert AuditEvent.objects.filter(action="warehouse.compact").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_compaction_process_killed_midway_leaves_the_table_whole(small_files):
+    # given a real `bankcrm compact_lake` process writing five outputs (one per customer)
+    before = _content()
+    originals = sorted(f.pk for f in _live())
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bankcrm.config.test_settings",
+        "DATABASE_URL": _database_url(),
+        "BANKCRM_VAR_DIR": str(settings.VAR_DIR),
+        "BANKCRM_LAKE_PATH": str(settings.WAREHOUSE_LAKE_PATH),
+    }
+    command = [
+        str(Path(sys.executable).with_name("bankcrm")),
+        "compact_lake",
+        "--target-rows",
+        "10",
+        "--full",
+        "--no-progress",
+    ]
+    process = subprocess.Popen(  # noqa: S603 - our own command line
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+
+    # when it is killed (SIGKILL: no clean-up) as soon as its first output is staged
+    staging = lake.root() / "_staging"
+    deadline = time.monotonic() + 120
+    while not (staging.exists() and any(staging.iterdir())):
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.002)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+    # then readers see the whole table: the old set of files (or, had it got that far, the
+    # new set), every row once
+    live = sorted(f.pk for f in _live())
+    assert live == originals or {f.source for f in _live()} == {"compaction"}
+    assert _content() == before
+    assert process.returncode == -signal.SIGKILL
+
+    # when the command is run again, and the debris outlives the grace period
+    rerun = subprocess.run(  # noqa: S603
+        [*command, "--grace-minutes", "0"], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert rerun.returncode == 0, rerun.stderr
+
+    # then the table is compacted, with the same content, and nothing else is on disk
+    assert {f.source for f in _live()} == {"compaction"}
+    assert _content() == before
+    on_disk = {p.relative_to(lake.root()).as_posix() for p in lake.root().glob("transactions/*/*")}
+    assert on_disk == {f.path for f in _live()}
+    assert not list(staging.glob("*"))
