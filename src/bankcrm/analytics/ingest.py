@@ -22,7 +22,9 @@ import glob
 import hashlib
 import hmac
 import os
+import queue
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -46,6 +48,8 @@ from bankcrm.analytics.mapping import FEEDS, Mapping, MappingError
 
 FEED_TABLES = {"transactions": schema.TRANSACTIONS, "balances": schema.DAILY_BALANCES}
 DEFAULT_CHUNK_ROWS = 1_000_000
+# Chunks up to this size find their unseen account numbers in Arrow, larger ones in DuckDB.
+SMALL_CHUNK = 50_000
 MAX_AMOUNT = Decimal("1000000000000")  # one trillion: anything larger is a broken extract
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 
@@ -267,16 +271,21 @@ def account_keys(numbers: list[str]) -> list[str]:
 class AccountResolver:
     """Account numbers → (blind index, customer) through the warehouse's holdings snapshot.
 
-    Each distinct number is hashed once per run (kept as Arrow arrays, looked up vectorised);
-    the numbers themselves are never written.
+    Each distinct number is hashed once per run; what was learned is kept as an Arrow table
+    (`table()`: number, account_key, customer_id) that the validation query joins to, so the
+    per-row look-up runs inside DuckDB. Malformed numbers are kept with a NULL key (so they are
+    not examined again); the numbers themselves are never written.
     """
+
+    SCHEMA = pa.schema(
+        [("number", pa.string()), ("account_key", pa.string()), ("customer_id", pa.int64())]
+    )
 
     def __init__(self, *, preload: bool = True) -> None:
         self.customers: dict[str, int] = {}
         self.preloaded = preload
-        self._numbers = pa.array([], pa.string())
-        self._keys = pa.array([], pa.string())
-        self._owners = pa.array([], pa.int64())
+        self._parts: list[pa.RecordBatch] = []
+        self._table: pa.Table | None = None
         if preload:
             self._fetch(None)
 
@@ -299,36 +308,55 @@ class AccountResolver:
             )
         )
 
-    def _learn(self, distinct: pa.Array) -> None:
-        """Hash the well-formed numbers not seen before in this run."""
-        well_formed = pc.fill_null(pc.match_substring_regex(distinct, r"^[0-9]{8,32}$"), False)
-        seen = pc.is_valid(pc.index_in(distinct, value_set=self._numbers))
-        new = distinct.filter(pc.and_(well_formed, pc.invert(seen)))
+    def learn(self, new: pa.Array) -> None:
+        """Hash the numbers not seen before in this run (`new`: distinct, not NULL)."""
         if len(new) == 0:
             return
+        well_formed = pc.fill_null(pc.match_substring_regex(new, r"^[0-9]{8,32}$"), False)
         numbers = new.to_pylist()
-        keys = account_keys(numbers)
+        keys: list[str | None] = [None] * len(numbers)
+        good = [i for i, ok in enumerate(well_formed.to_pylist()) if ok]
+        for i, key in zip(good, account_keys([numbers[i] for i in good]), strict=True):
+            keys[i] = key
         if not self.preloaded:  # a small batch: look up just its accounts
-            missing = [k for k in keys if k not in self.customers]
+            missing = [k for k in keys if k is not None and k not in self.customers]
             if missing:
                 self._fetch(missing)
-        owners = [self.customers.get(k) for k in keys]
-        self._numbers = pa.concat_arrays([self._numbers, new])
-        self._keys = pa.concat_arrays([self._keys, pa.array(keys, pa.string())])
-        self._owners = pa.concat_arrays([self._owners, pa.array(owners, pa.int64())])
+        customers = self.customers
+        owners = [customers.get(k) if k is not None else None for k in keys]
+        self._parts.append(
+            pa.record_batch(
+                [new.cast(pa.string()), pa.array(keys, pa.string()), pa.array(owners, pa.int64())],
+                schema=self.SCHEMA,
+            )
+        )
+        self._table = None
+
+    def table(self) -> pa.Table:
+        """Every number learned so far (one Arrow table, its batches shared, not copied)."""
+        if self._table is None:
+            self._table = pa.Table.from_batches(self._parts, schema=self.SCHEMA)
+        return self._table
+
+    def unseen(self, numbers: pa.ChunkedArray | pa.Array) -> pa.Array:
+        """The distinct numbers (already cleaned) not learned yet."""
+        distinct = pc.drop_null(pc.unique(numbers))
+        if isinstance(distinct, pa.ChunkedArray):
+            distinct = distinct.combine_chunks()
+        known = self.table().column("number")
+        return distinct.filter(pc.invert(pc.is_in(distinct, value_set=known)))
 
     def resolve(self, accounts: pa.ChunkedArray | pa.Array) -> tuple[pa.Array, ...]:
-        """(account_key, customer_id, status) with status 'ok', 'invalid' or 'unknown'."""
-        cleaned = pc.replace_substring_regex(pc.cast(accounts, pa.string()), r"\s+", "")
-        if isinstance(cleaned, pa.ChunkedArray):
-            cleaned = cleaned.combine_chunks()
-        distinct = pc.unique(cleaned)
-        self._learn(distinct)
-        position = pc.index_in(distinct, value_set=self._numbers)
-        keys = pc.take(self._keys, position)
-        owners = pc.take(self._owners, position)
+        """(account_key, customer_id, status) with status 'ok', 'invalid' or 'unknown'
+        (for callers outside the loader, which joins to `table()` in its validation query)."""
+        cleaned = _account_numbers(accounts)
+        self.learn(self.unseen(cleaned))
+        learned = self.table()
+        position = pc.index_in(cleaned, value_set=learned.column("number"))
+        keys = pc.take(learned.column("account_key"), position)
+        owners = pc.take(learned.column("customer_id"), position)
         status = pc.if_else(
-            pc.is_null(distinct),
+            pc.is_null(cleaned),
             pa.scalar(None, pa.string()),
             pc.if_else(
                 pc.is_null(keys),
@@ -336,8 +364,18 @@ class AccountResolver:
                 pc.if_else(pc.is_null(owners), pa.scalar("unknown"), pa.scalar("ok")),
             ),
         )
-        index = pc.index_in(cleaned, value_set=distinct)
-        return pc.take(keys, index), pc.take(owners, index), pc.take(status, index)
+        return keys, owners, status
+
+
+def _account_numbers(accounts: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """Account numbers as written, without the spaces some extracts put in them."""
+    cleaned = pc.cast(accounts, pa.string())
+    if isinstance(cleaned, pa.ChunkedArray):
+        cleaned = cleaned.combine_chunks()
+    # The regex is the slow part; most extracts have digits only, which need no cleaning.
+    if pc.all(pc.utf8_is_digit(cleaned)).as_py() is not True:
+        cleaned = pc.replace_substring_regex(cleaned, r"\s+", "")
+    return cleaned
 
 
 def _strings(column: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -418,8 +456,9 @@ def _present(column) -> pa.Array:
     return pc.is_valid(column)
 
 
-def prepare(raw: pa.Table, mapping: Mapping, offset: int, resolver: AccountResolver) -> pa.Table:
-    """The chunk in the warehouse's vocabulary, still unvalidated (`*_raw`, `*_given` columns)."""
+def prepare(raw: pa.Table, mapping: Mapping, offset: int) -> pa.Table:
+    """The chunk in the warehouse's vocabulary, still unvalidated (`*_raw`, `*_given` columns;
+    `_account`, the account number, is resolved by the validation query)."""
     n = raw.num_rows
     out: dict[str, pa.Array] = {"_row": pa.array(np.arange(offset + 1, offset + n + 1))}
 
@@ -439,12 +478,8 @@ def prepare(raw: pa.Table, mapping: Mapping, offset: int, resolver: AccountResol
 
     feed = mapping.feed
     accounts = source("account")
-    keys, customers, statuses = resolver.resolve(
-        accounts if accounts is not None else pa.nulls(n, pa.string())
-    )
-    out["account_key"] = keys
-    out["customer_id"] = customers
-    out["_account_status"] = statuses
+    # Looked up in the validation query (a join to AccountResolver.table()).
+    out["_account"] = _account_numbers(accounts if accounts is not None else pa.nulls(n))
     money = ("amount", "balance_after") if feed == "transactions" else ("balance",)
     for target in money:
         column = source(target)
@@ -616,6 +651,7 @@ def validate(t: ibis.Table, mapping: Mapping) -> ibis.Table:
 class _Plan:
     """The compiled queries that load chunks of one prepared shape (see tables.Query)."""
 
+    unseen: tables.Query  # the chunk's distinct account numbers not yet in account_map
     validate: tables.Query
     stats: tables.Query
     rejects: tables.Query
@@ -634,7 +670,10 @@ def _plan(feed: str, mapping: Mapping, prepared: pa.Schema) -> _Plan:
         return found
     spec = FEED_TABLES[feed]
     chunk = ibis.table(ibis.Schema.from_pyarrow(prepared), name="chunk_input")
-    validated = validate(chunk, mapping)
+    accounts = ibis.table(ibis.Schema.from_pyarrow(AccountResolver.SCHEMA), name="account_map")
+    numbers = chunk.select(number=chunk._account).filter(ibis._.number.notnull()).distinct()
+    unseen = numbers.anti_join(accounts, "number")
+    validated = validate(_resolved(chunk, accounts), mapping)
     valid = ibis.table(validated.schema(), name="chunk_valid")
     keys = ibis.table({k: spec.schema[k] for k in spec.key}, name="lake_keys")
     rng = valid[spec.range_column]
@@ -657,6 +696,7 @@ def _plan(feed: str, mapping: Mapping, prepared: pa.Schema) -> _Plan:
     staged = ibis.table(spec.schema, name="staged_rows")
     recheck = _conform(staged.anti_join(keys, list(spec.key)), spec)
     found = _Plan(
+        unseen=tables.Query(unseen),
         validate=tables.Query(validated),
         stats=tables.Query(stats),
         rejects=tables.Query(rejects),
@@ -666,6 +706,22 @@ def _plan(feed: str, mapping: Mapping, prepared: pa.Schema) -> _Plan:
     )
     _plans[key] = found
     return found
+
+
+def _resolved(chunk: ibis.Table, accounts: ibis.Table) -> ibis.Table:
+    """The chunk with account_key, customer_id and `_account_status` ('ok', 'invalid',
+    'unknown'; NULL without a number) from the learned account numbers. Every number of the
+    chunk has been learned before this runs, malformed ones with a NULL key."""
+    joined = chunk.left_join(accounts, chunk._account == accounts.number).select(
+        *[chunk[c] for c in chunk.columns], accounts.account_key, accounts.customer_id
+    )
+    status = ibis.cases(
+        (joined._account.isnull(), ibis.null(dt.string)),
+        (joined.account_key.isnull(), "invalid"),
+        (joined.customer_id.isnull(), "unknown"),
+        else_="ok",
+    )
+    return joined.mutate(_account_status=status)
 
 
 def _conform(t: ibis.Table, spec: schema.TableSpec) -> ibis.Table:
@@ -694,11 +750,21 @@ class Loader:
         self.resolver = AccountResolver(preload=preload_accounts)
 
     def load_chunk(self, raw: pa.Table, offset: int) -> ChunkResult:
-        prepared = prepare(raw, self.mapping, offset, self.resolver)
+        return self.load_prepared(prepare(raw, self.mapping, offset))
+
+    def load_prepared(self, prepared: pa.Table) -> ChunkResult:
         plan = _plan(self.feed, self.mapping, prepared.schema)
         w = warehouse()
         with w.lock():
             w.bind_arrow("chunk_input", prepared)
+            w.bind_arrow("account_map", self.resolver.table())
+            if prepared.num_rows > SMALL_CHUNK:
+                unseen = plan.unseen.fetch().column("number").combine_chunks()
+            else:  # a query costs more than Arrow on a few rows (real-time pushes)
+                unseen = self.resolver.unseen(prepared.column("_account"))
+            if len(unseen):
+                self.resolver.learn(unseen)
+                w.bind_arrow("account_map", self.resolver.table())
             w.run_materialize(plan.validate.sql(), "chunk_valid")
             try:
                 stats = plan.stats.fetch().to_pylist()[0]
@@ -716,6 +782,7 @@ class Loader:
                     committed = self._write(plan, query, (stats["low"], stats["high"]))
             finally:
                 w.unbind("chunk_valid")
+                w.unbind("account_map")
                 w.unbind("chunk_input")
         loaded = committed.rows if committed else 0
         return ChunkResult(
@@ -795,6 +862,61 @@ def default_rejects_path(feed: str) -> Path:
     return Path(settings.VAR_DIR) / "ingest" / f"rejects-{feed}-{stamp}-{uuid.uuid4().hex[:6]}.csv"
 
 
+def _prepared_chunks(path: Path, mapping: Mapping, chunk_rows: int) -> Iterator[pa.Table]:
+    offset = 0
+    for chunk in read_chunks(path, mapping, chunk_rows):
+        yield prepare(chunk, mapping, offset)
+        offset += chunk.num_rows
+
+
+_DONE = object()
+
+
+def _ahead(items: Iterator, depth: int = 1) -> Iterator:
+    """`items`, produced in a background thread up to `depth` ahead of the consumer.
+
+    Reading and preparing the next chunk (PyArrow, which releases the GIL) then overlaps
+    validating and writing this one (DuckDB): both cores stay busy. Memory grows by `depth`
+    prepared chunks. An error in the producer is raised in the consumer; a consumer that
+    stops early stops the producer.
+    """
+    out: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put((item, None)):
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            put((_DONE, exc))
+            return
+        put((_DONE, None))
+
+    worker = threading.Thread(target=produce, name="ingest-read-ahead", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, error = out.get()
+            if item is _DONE:
+                if error is not None:
+                    raise error
+                return
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+
+
 def ingest_files(
     *,
     feed: str,
@@ -812,10 +934,8 @@ def ingest_files(
     rejects = RejectsFile(rejects_path or default_rejects_path(feed))
     try:
         for path in paths:
-            offset = 0
-            for chunk in read_chunks(path, mapping, chunk_rows):
-                result = loader.load_chunk(chunk, offset)
-                offset += chunk.num_rows
+            for prepared in _ahead(_prepared_chunks(path, mapping, chunk_rows)):
+                result = loader.load_prepared(prepared)
                 summary.rows_read += result.rows
                 summary.loaded += result.loaded
                 summary.rejected += result.rejected
