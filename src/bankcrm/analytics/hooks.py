@@ -74,13 +74,17 @@ def subscribers(table: str | None = None) -> list[Subscriber]:
 
 
 def _locked_cursor(name: str):
+    """The subscriber's cursor row, locked (None if another process holds it)."""
     from bankcrm.analytics.models import HookCursor
 
-    HookCursor.objects.get_or_create(name=name)
     rows = HookCursor.objects.filter(name=name)
     if connection.features.has_select_for_update_skip_locked:
         rows = rows.select_for_update(skip_locked=True)
-    return rows.first()
+    found = rows.first()
+    if found is None and not HookCursor.objects.filter(name=name).exists():
+        HookCursor.objects.get_or_create(name=name)  # a new subscriber starts at the beginning
+        found = rows.first()
+    return found
 
 
 def deliver(

@@ -99,10 +99,18 @@ def _upsert_sql() -> str:
 def _apply(rows: list[dict]) -> None:
     """Upsert the batch's newest balance per account in one round of statements (no read
     first, no per-row UPDATE built by the ORM: bulk_update cost ~1 s per 500 accounts)."""
-    fields = [AccountBalance._meta.get_field(name) for name in _COLUMNS]
-    source = ("account_key", "customer_id", "currency", "balance_after", "booked_at", "id")
+    ops = connection.ops
+    money = AccountBalance._meta.get_field("balance")
+    digits, places = money.max_digits, money.decimal_places
     params = [
-        [f.get_db_prep_save(r[name], connection) for f, name in zip(fields, source, strict=True)]
+        (
+            r["account_key"],
+            r["customer_id"],
+            r["currency"],
+            ops.adapt_decimalfield_value(r["balance_after"], digits, places),
+            ops.adapt_datetimefield_value(r["booked_at"]),
+            r["id"],
+        )
         for r in rows
     ]
     with connection.cursor() as cursor:

@@ -249,7 +249,8 @@ def transactions_push(
     if result.loaded:
         # Deliver now so the 360 shows the rows; a backlog (a batch load not yet delivered)
         # is left to the background worker rather than to this request.
-        hooks.deliver(table="transactions", max_backlog=PUSH_DELIVERY_BACKLOG)
+        # One batch: everything pending (this push, and any other committed meanwhile) at once.
+        hooks.deliver(table="transactions", max_batches=1, max_backlog=PUSH_DELIVERY_BACKLOG)
     return PushAnswer(status_code=status, body=body)
 
 
