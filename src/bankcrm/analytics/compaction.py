@@ -96,8 +96,9 @@ def candidates(
     """The files a compaction of `table` would rewrite (empty: nothing worth doing)."""
     files = lake.live_files(table)
     if hooks.subscribers(table):
+        # Compacted files hold rows already delivered (delivery skips them).
         consumed = hooks.low_water_mark(table)
-        files = [f for f in files if f.id <= consumed]
+        files = [f for f in files if f.id <= consumed or f.source == LakeFile.Source.COMPACTION]
     if not full:
         files = [f for f in files if f.rows < target_rows // 2]
     if len(files) == 1 and files[0].source == LakeFile.Source.COMPACTION:
@@ -195,6 +196,9 @@ def lake_compact(
                 raise CompactionError(
                     f"{table}: the compacted files hold {written} rows, the inputs {chosen.rows}."
                 )
+            for item in staged:
+                if not item.rows:
+                    lake.remove_object(item.path)
             staged = [s for s in staged if s.rows]
             if before_swap is not None:
                 before_swap()
