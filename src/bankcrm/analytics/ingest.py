@@ -414,9 +414,16 @@ def _strptime(text: pa.Array, fmt: str) -> pa.Array:
     pattern = _day_pattern(fmt)
     if pattern is None:
         return parsed
-    day = pc.struct_field(pc.extract_regex(text, pattern), [0])
-    same = pc.equal(pc.cast(day, pa.int64()), pc.cast(pc.day(parsed), pa.int64()))
-    return pc.if_else(same, parsed, pa.scalar(None, parsed.type))
+    # %d accepts 1 to 31, so a rolled-over day lands on the 1st, 2nd or 3rd of the next month
+    # (31 February → 3 March at most): only those rows need the (slow) regex check.
+    suspect = pc.fill_null(pc.less_equal(pc.day(parsed), 3), False)
+    if not pc.any(suspect).as_py():
+        return parsed
+    day = pc.struct_field(pc.extract_regex(text.filter(suspect), pattern), [0])
+    wrong = pc.not_equal(pc.cast(day, pa.int64()), pc.day(parsed.filter(suspect)))
+    wrong = pc.fill_null(wrong, True)
+    mask = pc.replace_with_mask(pa.array(np.zeros(len(parsed), bool)), suspect, wrong)
+    return pc.if_else(mask, pa.scalar(None, parsed.type), parsed)
 
 
 def _instants(column: pa.ChunkedArray, formats: tuple[str, ...], zone: str, dates: bool):
@@ -433,12 +440,20 @@ def _instants(column: pa.ChunkedArray, formats: tuple[str, ...], zone: str, date
         local = pc.cast(pc.cast(column, pa.date32()), pa.timestamp("us"))
     else:
         text = _strings(column)
-        if not dates:
+        if isinstance(text, pa.ChunkedArray):
+            text = text.combine_chunks()
+        if not dates and pc.any(pc.match_substring(text, ".")).as_py():
             # Fractions of a second and a trailing Z (UTC) are not in strptime's vocabulary.
             text = pc.replace_substring_regex(text, r"\.\d+$", "")
         local = None
         for fmt in formats:
-            parsed = _strptime(text, fmt)
+            if local is None:
+                parsed = _strptime(text, fmt)
+            else:  # a later format: only for the values the earlier ones did not parse
+                left = pc.and_(pc.is_null(local), pc.is_valid(text))
+                if not pc.any(left).as_py():
+                    break
+                parsed = _strptime(pc.if_else(left, text, pa.scalar(None, text.type)), fmt)
             if parsed.type.tz:  # the format had %z: an absolute instant
                 parsed = pc.local_timestamp(
                     pc.cast(pc.cast(parsed, utc_type), pa.timestamp("us", zone))
