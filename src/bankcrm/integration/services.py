@@ -7,7 +7,6 @@ enqueue follow-up work (hook delivery) once their transaction commits.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from collections.abc import Callable, Iterable
@@ -194,14 +193,10 @@ def _push_table(transactions: list[dict[str, Any]]) -> pa.Table:
 def _load_push(rows: pa.Table) -> ChunkResult:
     """ingest_rows for a push, with the accounts resolved from the in-memory account map
     (accounts.py) instead of a warehouse query per push."""
-    loader = Loader("transactions", _push_mapping(), source="realtime", preload_accounts=False)
+    rules = mapping.build("transactions")
+    loader = Loader("transactions", rules, source="realtime", preload_accounts=False)
     loader.resolver = accounts.PushAccountResolver()
     return loader.load_chunk(rows, 0)
-
-
-@functools.cache
-def _push_mapping() -> mapping.Mapping:
-    return mapping.build("transactions")
 
 
 def transactions_push(
