@@ -23,6 +23,7 @@ from bankcrm.integration.services import warehouse_sync
 from bankcrm.products.models import ProductType
 from bankcrm.products.services import holding_create
 from tests import factories
+from tests.analytics.conftest import BACKENDS
 from tests.analytics.test_ingest_kill import _database_url
 
 pytestmark = pytest.mark.django_db
@@ -98,7 +99,8 @@ def _live():
     return list(LakeFile.objects.filter(table="transactions", retired_at__isnull=True))
 
 
-def test_compaction_rewrites_small_files_by_customer_and_keeps_every_row(small_files):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_compaction_rewrites_small_files_by_customer_and_keeps_every_row(small_files, backend):
     # given eight small files of mixed customers
     before = _content()
     fingerprint = compaction.table_fingerprint("transactions")
