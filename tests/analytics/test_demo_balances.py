@@ -1,9 +1,11 @@
 """The demo's warehouse balances reconcile with the holdings staff see."""
 
 import io
+import re
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 from bankcrm.analytics import live, tables
 from bankcrm.customers.models import Customer, Kind
@@ -53,6 +55,18 @@ def test_every_demo_history_ends_at_its_holding_balance_and_the_360_shows_it(lak
             b.account_key: b.balance for b in live.live_balances(customer_id=holding.customer_id)
         }
         assert shown[key] == holding.balance
+    # ... and the 360's activity panel, as the customer's RM sees it, shows that figure
+    shown_on_page = 0
+    for holding in deposits.filter(customer__rm__isnull=False, customer__rm__is_active=True):
+        if holding.account_number_bidx not in last or shown_on_page == 3:
+            continue
+        client = Client()
+        client.force_login(holding.customer.rm)
+        page = client.get(f"/customers/{holding.customer_id}/activity/").content.decode()
+        figures = re.findall(r'live-balance">.*?fw-semibold">([^<]+)<', page, re.S)
+        assert f"{holding.balance:,.2f}" in figures
+        shown_on_page += 1
+    assert shown_on_page == 3
     individuals = Customer.objects.filter(kind=Kind.INDIVIDUAL).count()
     assert checked > individuals // 2
     assert checked == len(last)  # every history belongs to one of these deposits
