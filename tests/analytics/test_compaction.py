@@ -386,3 +386,50 @@ def test_a_compaction_process_killed_midway_leaves_the_table_whole(small_files):
     on_disk = {p.relative_to(lake.root()).as_posix() for p in lake.root().glob("transactions/*/*")}
     assert on_disk == {f.path for f in _live()}
     assert not list(staging.glob("*"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readers_running_during_compactions_always_see_the_whole_table(small_files):
+    # given a reader thread that reads the whole table again and again
+    import threading
+
+    from django.db import connection as main_connection
+
+    expected = compaction.table_fingerprint("transactions")
+    seen: list[tuple[dict, frozenset]] = []
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def reader():
+        from django.db import connection
+
+        try:
+            while not stop.is_set():
+                files = lake.live_files("transactions")
+                sources = frozenset(f.source for f in files)
+                seen.append((compaction.table_fingerprint("transactions", files), sources))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+
+    # when the table is compacted three times over (each a swap of its files)
+    try:
+        while len(seen) < 3:
+            time.sleep(0.01)
+        compaction.lake_compact(table="transactions", target_rows=TARGET)
+        compaction.lake_compact(table="transactions", target_rows=10_000, full=True)
+        compaction.lake_compact(table="transactions", target_rows=TARGET, full=True)
+        time.sleep(0.2)
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+    main_connection.close()
+
+    # then every read saw every row exactly once, before and after the swaps
+    assert not errors
+    assert {s for _, s in seen} >= {frozenset({"realtime"}), frozenset({"compaction"})}
+    assert all(fingerprint == expected for fingerprint, _ in seen), len(seen)
