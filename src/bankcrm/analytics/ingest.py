@@ -551,8 +551,27 @@ def validate(t: ibis.Table, mapping: Mapping) -> ibis.Table:
     wide = dt.Decimal(38, 6)
     checks: list[tuple[ibis.Value, str, str]] = []
 
-    def amount(raw: ibis.Value, name: str, required: bool, nonzero: bool) -> ibis.Value:
-        value = raw.try_cast(money)
+    rules = mapping.columns
+    # Normalised values first, in their own projection: each is computed once per row, not
+    # once per check that mentions it.
+    if mapping.feed == "transactions":
+        t = t.mutate(
+            _amount=t.amount_raw.try_cast(money),
+            _balance=t.balance_after_raw.try_cast(money),
+            _currency=_coded(t.currency, rules["currency"].values).upper(),
+            _channel=_coded(t.channel, rules["channel"].values),
+            _category=_coded(t.category, rules["category"].values),
+            _merchant=_coded(t.merchant_category, rules["merchant_category"].values),
+        )
+    else:
+        t = t.mutate(
+            _balance=t.balance_raw.try_cast(money),
+            _currency=_coded(t.currency, rules["currency"].values).upper(),
+        )
+
+    def amount(
+        raw: ibis.Value, value: ibis.Value, name: str, required: bool, nonzero: bool
+    ) -> ibis.Value:
         if required:
             checks.append((raw.isnull(), name, "required"))
         checks.append((raw.notnull() & value.isnull(), name, "invalid_number"))
@@ -569,7 +588,6 @@ def validate(t: ibis.Table, mapping: Mapping) -> ibis.Table:
         (t._account_status == "invalid", "account", "invalid_account"),
         (t._account_status == "unknown", "account", "unknown_account"),
     ]
-    rules = mapping.columns
     if mapping.feed == "transactions":
         checks += [
             (t.id.isnull(), "id", "required"),
@@ -584,7 +602,7 @@ def validate(t: ibis.Table, mapping: Mapping) -> ibis.Table:
                 "out_of_range",
             ),
         ]
-        value = amount(t.amount_raw, "amount", required=True, nonzero=True)
+        value = amount(t.amount_raw, t._amount, "amount", required=True, nonzero=True)
         if mapping.direction:
             d = mapping.direction
             sign = ibis.cases(
@@ -592,11 +610,11 @@ def validate(t: ibis.Table, mapping: Mapping) -> ibis.Table:
             )
             checks.append((sign.isnull(), "direction", "unknown_value"))
             value = (value.abs() * sign).cast(money)
-        balance = amount(t.balance_after_raw, "balance_after", required=False, nonzero=False)
-        currency = _coded(t.currency, rules["currency"].values).upper()
-        channel = _coded(t.channel, rules["channel"].values)
-        category = _coded(t.category, rules["category"].values)
-        merchant = _coded(t.merchant_category, rules["merchant_category"].values)
+        balance = amount(
+            t.balance_after_raw, t._balance, "balance_after", required=False, nonzero=False
+        )
+        currency, channel, category = t._currency, t._channel, t._category
+        merchant = t._merchant
         checks += [
             (~currency.re_search(r"^[A-Z]{3}$"), "currency", "invalid_currency"),
             (channel.isnull(), "channel", "required"),
@@ -639,8 +657,8 @@ def validate(t: ibis.Table, mapping: Mapping) -> ibis.Table:
                 "out_of_range",
             ),
         ]
-        value = amount(t.balance_raw, "balance", required=True, nonzero=False)
-        currency = _coded(t.currency, rules["currency"].values).upper()
+        value = amount(t.balance_raw, t._balance, "balance", required=True, nonzero=False)
+        currency = t._currency
         checks.append((~currency.re_search(r"^[A-Z]{3}$"), "currency", "invalid_currency"))
         columns = {
             "account_key": t.account_key,
