@@ -96,3 +96,40 @@ def test_a_consumer_that_stops_early_stops_the_read_ahead_thread():
 
     # then it got them in order and the producer thread has ended (joined on close)
     assert taken == [1, 2, 3]
+
+
+def test_the_one_pass_path_loads_rejects_and_skips_like_the_staged_one(
+    accounts, tmp_path, monkeypatch
+):
+    # given the end-to-end extract (good rows, bad rows, a repeated id) and every chunk
+    # large enough for the one-pass path
+    from tests.analytics.test_warehouse import ROWS as MIXED
+    from tests.analytics.test_warehouse import _extract, _stored
+
+    monkeypatch.setattr(ingest, "SMALL_CHUNK", 0)
+    extract = _extract(tmp_path, MIXED)
+
+    # when it is loaded in chunks of five rows, then loaded again
+    first = extracts_ingest(
+        feed="transactions", paths=[str(extract)], chunk_rows=5, rejects_path=tmp_path / "a.csv"
+    )
+    stored = _stored()
+    again = extracts_ingest(
+        feed="transactions", paths=[str(extract)], chunk_rows=5, rejects_path=tmp_path / "b.csv"
+    )
+
+    # then the counts, rejects and rows are those of the staged path, and the re-load adds
+    # nothing
+    assert (first.rows_read, first.loaded, first.rejected, first.skipped) == (12, 6, 5, 1)
+    assert (again.loaded, again.rejected, again.skipped) == (0, 5, 7)
+    for name in ("a.csv", "b.csv"):
+        with (tmp_path / name).open(encoding="utf-8") as handle:
+            assert [row[1:] for row in csv.reader(handle)][1:] == [
+                ["7", "account", "unknown_account"],
+                ["8", "booked_at", "invalid_date"],
+                ["9", "amount", "too_many_decimals"],
+                ["10", "channel", "unknown_value"],
+                ["11", "amount", "zero_amount"],
+            ]
+    assert [r["id"] for r in stored] == ["T001", "T002", "T003", "T004", "T005", "T006"]
+    assert _stored() == stored

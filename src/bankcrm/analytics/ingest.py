@@ -691,6 +691,9 @@ class _Plan:
     write: tables.Query  # with the first-occurrence dedupe inside the chunk
     write_unique: tables.Query  # when the chunk's good keys are known to be distinct
     recheck: tables.Query
+    # The one-pass path (see Loader._load_direct): straight from the chunk, nothing stored.
+    write_direct: tables.Query
+    rejects_direct: tables.Query
 
 
 _plans: dict[tuple, _Plan] = {}
@@ -728,7 +731,11 @@ def _plan(feed: str, mapping: Mapping, prepared: pa.Schema) -> _Plan:
     write = _conform(ok.anti_join(keys, list(spec.key)), spec)
     staged = ibis.table(spec.schema, name="staged_rows")
     recheck = _conform(staged.anti_join(keys, list(spec.key)), spec)
+    direct_good = validated.filter(validated._reject.isnull())
+    direct_bad = validated.filter(validated._reject.notnull())
     found = _Plan(
+        write_direct=tables.Query(_conform(direct_good, spec)),
+        rejects_direct=tables.Query(direct_bad.select("_row", "_reject").order_by("_row")),
         unseen=tables.Query(unseen),
         validate=tables.Query(validated),
         stats=tables.Query(stats),
@@ -798,23 +805,13 @@ class Loader:
             if len(unseen):
                 self.resolver.learn(unseen)
                 w.bind_arrow("account_map", self.resolver.table())
-            w.run_materialize(plan.validate.sql(), "chunk_valid")
             try:
-                stats = plan.stats.fetch().to_pylist()[0]
-                rejected = int(stats["rejected"] or 0)
-                rejects: list[RowReject] = []
-                if rejected:
-                    for item in plan.rejects.fetch().to_pylist():
-                        column, reason = item["_reject"].split(":", 1)
-                        rejects.append(RowReject(row=item["_row"], column=column, reason=reason))
-                rows = int(stats["rows"])
-                committed = None
-                if rows > rejected:
-                    unique = int(stats["distinct"]) == rows - rejected
-                    query = plan.write_unique if unique else plan.write
-                    committed = self._write(plan, query, (stats["low"], stats["high"]))
+                direct = self._direct(prepared)
+                if direct is not None:
+                    rows, rejected, rejects, committed = self._load_direct(plan, prepared, *direct)
+                else:
+                    rows, rejected, rejects, committed = self._load_staged(plan)
             finally:
-                w.unbind("chunk_valid")
                 w.unbind("account_map")
                 w.unbind("chunk_input")
         loaded = committed.rows if committed else 0
@@ -827,6 +824,73 @@ class Loader:
             committed=committed,
         )
 
+    def _direct(self, prepared: pa.Table) -> tuple[tuple[str, str], int] | None:
+        """(key range, snapshot) when the chunk can take the one-pass path: a single string
+        key whose values in the chunk are all distinct, and no committed file whose key range
+        overlaps the chunk's (so nothing to deduplicate against, inside or outside the chunk).
+        The range is that of every key in the chunk, bad rows' too: a superset of the loaded
+        rows' range, which is all that overlap checks need."""
+        spec = self.spec
+        if len(spec.key) != 1 or spec.range_column != spec.key[0]:
+            return None
+        if spec.key[0] not in prepared.column_names or prepared.num_rows <= SMALL_CHUNK:
+            return None
+        keys = prepared.column(spec.key[0])
+        if not pa.types.is_string(keys.type):
+            return None
+        present = len(keys) - keys.null_count
+        if present == 0 or pc.count_distinct(keys).as_py() != present:
+            return None
+        low, high = pc.min_max(keys).values()
+        key_range = (low.as_py(), high.as_py())
+        snapshot = lake.last_file_id(spec.name)
+        if lake.live_files(spec.name, key_range=key_range, up_to_id=snapshot):
+            return None
+        return key_range, snapshot
+
+    def _load_direct(
+        self, plan: _Plan, prepared: pa.Table, key_range: tuple[str, str], snapshot: int
+    ) -> tuple[int, int, list[RowReject], lake.LakeObject | None]:
+        """Validate and write in one query, straight from the chunk. Every good row is
+        written (no duplicates, nothing committed to compare with), so the rows missing from
+        the output are exactly the rejected ones; only then is the rejects query run."""
+        w = warehouse()
+        rows = prepared.num_rows
+        staged = lake.staging_path()
+        w.run_parquet(plan.write_direct.sql(), staged)
+        written = lake.object_rows(staged)
+        rejected = rows - written
+        rejects = self._rejects(plan.rejects_direct) if rejected else []
+        committed = self._commit(plan, staged, written, key_range, snapshot)
+        return rows, rejected, rejects, committed
+
+    def _load_staged(self, plan: _Plan) -> tuple[int, int, list[RowReject], lake.LakeObject | None]:
+        """Validate into a temporary table, then write its good rows without those already
+        present (in the lake or earlier in the chunk)."""
+        w = warehouse()
+        w.run_materialize(plan.validate.sql(), "chunk_valid")
+        try:
+            stats = plan.stats.fetch().to_pylist()[0]
+            rejected = int(stats["rejected"] or 0)
+            rejects = self._rejects(plan.rejects) if rejected else []
+            rows = int(stats["rows"])
+            committed = None
+            if rows > rejected:
+                unique = int(stats["distinct"]) == rows - rejected
+                query = plan.write_unique if unique else plan.write
+                committed = self._write(plan, query, (stats["low"], stats["high"]))
+        finally:
+            w.unbind("chunk_valid")
+        return rows, rejected, rejects, committed
+
+    @staticmethod
+    def _rejects(query: tables.Query) -> list[RowReject]:
+        found = []
+        for item in query.fetch().to_pylist():
+            column, reason = item["_reject"].split(":", 1)
+            found.append(RowReject(row=item["_row"], column=column, reason=reason))
+        return found
+
     def _write(
         self, plan: _Plan, query: tables.Query, key_range: tuple[str, str]
     ) -> lake.LakeObject | None:
@@ -835,9 +899,24 @@ class Loader:
         snapshot = lake.last_file_id(spec.name)
         overlapping = lake.live_files(spec.name, key_range=key_range, up_to_id=snapshot)
         tables.bind_inputs(lake_keys=(spec.name, overlapping))
-        staged = lake.staging_path()
-        w.run_parquet(query.sql(), staged)
-        rows = lake.object_rows(staged)
+        try:
+            staged = lake.staging_path()
+            w.run_parquet(query.sql(), staged)
+            rows = lake.object_rows(staged)
+        finally:
+            w.unbind("lake_keys")
+        return self._commit(plan, staged, rows, key_range, snapshot)
+
+    def _commit(
+        self,
+        plan: _Plan,
+        staged: Path,
+        rows: int,
+        key_range: tuple[str, str],
+        snapshot: int,
+    ) -> lake.LakeObject | None:
+        spec = self.spec
+        w = warehouse()
 
         def recheck(staged: Path, newer: list[lake.LakeObject]) -> int:
             """Drop rows another writer committed meanwhile (runs under the table lock)."""
@@ -863,6 +942,7 @@ class Loader:
             )
         finally:
             w.unbind("lake_keys")
+            w.unbind("staged_rows")
 
 
 class RejectsFile:
