@@ -31,3 +31,24 @@ def test_a_mapping_with_a_mistake_is_refused_with_a_clear_message(data, message)
     # when a mapping with a mistake is read, then it is refused, saying what is wrong
     with pytest.raises(MappingError, match=message):
         build("transactions", data)
+
+
+@pytest.mark.parametrize(
+    ("chunks", "expected"),
+    [
+        ([["a", "b", "c"]], ("a", "c")),  # sorted: proven distinct by one comparison
+        ([["a", "b"], ["c"]], ("a", "c")),  # across Arrow chunks
+        ([["b", "a", "c"]], ("a", "c")),  # unsorted but distinct
+        ([["a", "b", "a"]], None),  # a repeated key
+        ([["a", None, "c"]], ("a", "c")),  # NULLs (rejected rows) do not count
+        ([[None, None]], None),
+        ([["x"]], ("x", "x")),
+    ],
+)
+def test_distinct_key_range(chunks, expected):
+    # when the range of a chunk's keys is asked, then it is given only if they are distinct
+    import pyarrow as pa
+
+    from bankcrm.analytics.ingest import _distinct_range
+
+    assert _distinct_range(pa.chunked_array(chunks, pa.string())) == expected
