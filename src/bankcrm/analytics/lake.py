@@ -70,9 +70,12 @@ def live_files(
     after_id: int = 0,
     up_to_id: int | None = None,
     exclude_sources: tuple[str, ...] = (),
+    run: str | None = None,
 ) -> list[LakeObject]:
-    """The committed, unretired files of a table, oldest commit first."""
+    """The committed, unretired files of a table (of one run, if given), oldest commit first."""
     rows = LakeFile.objects.filter(table=table, retired_at__isnull=True, pk__gt=after_id)
+    if run is not None:
+        rows = rows.filter(run=run)
     if up_to_id is not None:
         rows = rows.filter(pk__lte=up_to_id)
     if key_range is not None:

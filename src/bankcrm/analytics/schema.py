@@ -164,8 +164,45 @@ INTERACTIONS = TableSpec(
     versioned_by="synced_at",
 )
 
+# The standard segmentations and values of every customer, one set of rows per refresh run
+# (analytics/valuation.py); readers bind the files of one run (the current or an earlier one).
+CUSTOMER_VALUES = TableSpec(
+    name="customer_values",
+    schema=ibis.schema(
+        {
+            "run_id": dt.String(nullable=False),
+            "as_of": dt.Date(),
+            "customer_id": dt.Int64(nullable=False),
+            "branch_id": dt.Int64(),
+            "rm_id": dt.Int64(),
+            "age": dt.Int64(),
+            "age_group": dt.String(),
+            "aum": MONEY,
+            "wealth_tier": dt.String(),
+            "recency_days": dt.Int64(),
+            "frequency": dt.Int64(),
+            "monetary": MONEY,
+            "r_score": dt.Int64(),
+            "f_score": dt.Int64(),
+            "m_score": dt.Int64(),
+            "rfm_cell": dt.String(),
+            "deposit_margin": MONEY,
+            "loan_margin": MONEY,
+            "fee_income": MONEY,
+            "contribution": MONEY,
+            "contribution_rank": dt.Int64(),
+            "value_tier": dt.String(),
+            "retention": dt.Decimal(6, 4),
+            "clv": MONEY,
+            "clv_band": dt.String(),
+        }
+    ),
+    key=("run_id", "customer_id"),
+)
+
 TABLES: dict[str, TableSpec] = {
-    spec.name: spec for spec in (TRANSACTIONS, DAILY_BALANCES, CUSTOMERS, HOLDINGS, INTERACTIONS)
+    spec.name: spec
+    for spec in (TRANSACTIONS, DAILY_BALANCES, CUSTOMERS, HOLDINGS, INTERACTIONS, CUSTOMER_VALUES)
 }
 
 
