@@ -133,3 +133,36 @@ def test_the_one_pass_path_loads_rejects_and_skips_like_the_staged_one(
             ]
     assert [r["id"] for r in stored] == ["T001", "T002", "T003", "T004", "T005", "T006"]
     assert _stored() == stored
+
+
+@pytest.mark.parametrize("small_chunk", [0, 1_000_000], ids=["duckdb", "arrow"])
+def test_a_batch_in_memory_learns_its_accounts_either_way(accounts, small_chunk, monkeypatch):
+    # given a batch with a good, a spaced, a malformed and an unknown account number
+    from datetime import UTC, datetime
+
+    monkeypatch.setattr(ingest, "SMALL_CHUNK", small_chunk)
+    numbers = [ALICE_CURRENT, f" {BOB_CURRENT[:8]} {BOB_CURRENT[8:]}", "12AB", "6222020000000099"]
+    rows = pa.table(
+        {
+            "id": pa.array([f"M{i}" for i in range(4)], pa.string()),
+            "account": pa.array(numbers, pa.string()),
+            "booked_at": pa.array(
+                [datetime(2024, 3, 1, tzinfo=UTC)] * 4, pa.timestamp("us", "UTC")
+            ),
+            "amount": pa.array(["-1.00"] * 4, pa.string()),
+            "channel": pa.array(["pos"] * 4, pa.string()),
+            "category": pa.array(["consumption"] * 4, pa.string()),
+        }
+    )
+
+    # when it is loaded as one chunk
+    result = ingest.ingest_rows(feed="transactions", rows=rows)
+
+    # then the good and spaced numbers load, the others are rejected with their reasons
+    assert (result.rows, result.loaded, result.rejected) == (4, 2, 2)
+    assert [(r.row, r.reason) for r in result.rejects] == [
+        (3, "invalid_account"),
+        (4, "unknown_account"),
+    ]
+    stored = tables.to_arrow(tables.table("transactions").order_by("id")).to_pylist()
+    assert [r["customer_id"] for r in stored] == [accounts["alice"].pk, accounts["bob"].pk]

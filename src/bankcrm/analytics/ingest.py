@@ -792,19 +792,24 @@ class Loader:
     def load_chunk(self, raw: pa.Table, offset: int) -> ChunkResult:
         return self.load_prepared(prepare(raw, self.mapping, offset))
 
-    def load_prepared(self, prepared: pa.Table) -> ChunkResult:
+    def load_prepared(self, prepared: pa.Table, accounts: pa.Table | None = None) -> ChunkResult:
+        """Load a prepared chunk. `accounts`: the resolver's table once it has learned every
+        account number of the chunk (ingest_files learns in its read-ahead thread); without
+        it, the numbers are learned here."""
         plan = _plan(self.feed, self.mapping, prepared.schema)
         w = warehouse()
         with w.lock():
             w.bind_arrow("chunk_input", prepared)
-            w.bind_arrow("account_map", self.resolver.table())
-            if prepared.num_rows > SMALL_CHUNK:
-                unseen = plan.unseen.fetch().column("number").combine_chunks()
-            else:  # a query costs more than Arrow on a few rows (real-time pushes)
-                unseen = self.resolver.unseen(prepared.column("_account"))
-            if len(unseen):
-                self.resolver.learn(unseen)
+            if accounts is None:
                 w.bind_arrow("account_map", self.resolver.table())
+                if prepared.num_rows > SMALL_CHUNK:
+                    unseen = plan.unseen.fetch().column("number").combine_chunks()
+                else:  # a query costs more than Arrow on a few rows (real-time pushes)
+                    unseen = self.resolver.unseen(prepared.column("_account"))
+                if len(unseen):
+                    self.resolver.learn(unseen)
+                accounts = self.resolver.table()
+            w.bind_arrow("account_map", accounts)
             try:
                 direct = self._direct(prepared)
                 if direct is not None:
@@ -990,10 +995,17 @@ def default_rejects_path(feed: str) -> Path:
     return Path(settings.VAR_DIR) / "ingest" / f"rejects-{feed}-{stamp}-{uuid.uuid4().hex[:6]}.csv"
 
 
-def _prepared_chunks(path: Path, mapping: Mapping, chunk_rows: int) -> Iterator[pa.Table]:
+def _prepared_chunks(
+    path: Path, mapping: Mapping, chunk_rows: int, resolver: AccountResolver
+) -> Iterator[tuple[pa.Table, pa.Table]]:
+    """(prepared chunk, the account numbers learned so far, its own included). The resolver
+    is used by this generator only, so it learns in the read-ahead thread; what the loader
+    gets is an immutable snapshot of it."""
     offset = 0
     for chunk in read_chunks(path, mapping, chunk_rows):
-        yield prepare(chunk, mapping, offset)
+        prepared = prepare(chunk, mapping, offset)
+        resolver.learn(resolver.unseen(prepared.column("_account")))
+        yield prepared, resolver.table()
         offset += chunk.num_rows
 
 
@@ -1062,8 +1074,9 @@ def ingest_files(
     rejects = RejectsFile(rejects_path or default_rejects_path(feed))
     try:
         for path in paths:
-            for prepared in _ahead(_prepared_chunks(path, mapping, chunk_rows)):
-                result = loader.load_prepared(prepared)
+            chunks = _prepared_chunks(path, mapping, chunk_rows, loader.resolver)
+            for prepared, accounts in _ahead(chunks):
+                result = loader.load_prepared(prepared, accounts)
                 summary.rows_read += result.rows
                 summary.loaded += result.loaded
                 summary.rejected += result.rejected
