@@ -98,7 +98,7 @@ def _upsert_sql() -> str:
 
 def _apply(rows: list[dict]) -> None:
     """Upsert the batch's newest balance per account in one round of statements (no read
-    first, no per-row UPDATE built by the ORM: bulk_update cost ~1 s per 500 accounts)."""
+    first, no CASE-per-row UPDATE built by the ORM: bulk_update took ~0.5 s per 500 accounts)."""
     ops = connection.ops
     money = AccountBalance._meta.get_field("balance")
     digits, places = money.max_digits, money.decimal_places
