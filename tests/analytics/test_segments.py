@@ -101,6 +101,7 @@ TRANSACTIONS = [
     _tx("t6", 2, date(2026, 4, 15), "-50", "mobile", "transfer_out"),
     _tx("t7", 3, date(2026, 3, 1), "10", "counter", "interest"),
     _tx("t8", 4, date(2025, 12, 1), "-20000", "counter", "consumption", "travel"),
+    _tx("t10", 2, date(2026, 3, 1), "-25", "counter", "fee"),
     # after the as-of day: never counted
     _tx("t9", 5, date(2026, 7, 2), "-999", "mobile", "consumption", "dining"),
 ]

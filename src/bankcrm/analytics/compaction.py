@@ -87,7 +87,11 @@ class CompactionResult:
 
 
 def compactable_tables() -> list[str]:
-    return [name for name, table_spec in TABLES.items() if CLUSTER_COLUMN in table_spec.schema]
+    return [
+        name
+        for name, table_spec in TABLES.items()
+        if table_spec.compactable and CLUSTER_COLUMN in table_spec.schema
+    ]
 
 
 def candidates(

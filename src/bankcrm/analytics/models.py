@@ -29,6 +29,7 @@ class LakeFile(models.Model):
         REALTIME = "realtime", _("Real-time push")
         SYNC = "sync", _("Operational sync")
         COMPACTION = "compaction", _("Compaction")
+        DERIVED = "derived", _("Computed by a refresh")
 
     table = models.CharField(max_length=40)
     path = models.CharField(max_length=400, unique=True)  # relative to the lake root
@@ -89,3 +90,37 @@ class AccountBalance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_key}: {self.balance} {self.currency}"
+
+
+class ValueRun(models.Model):
+    """One refresh of the standard segmentations and values (analytics/valuation.py): its
+    progress for the UI and the CLI, and which run is current."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    run_id = models.CharField(max_length=40, unique=True)
+    as_of = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    ranges = models.JSONField(default=list)  # [low, high] customer ids of each part
+    parts_total = models.PositiveIntegerField(default=0)
+    parts_done = models.PositiveIntegerField(default=0)
+    customers = models.BigIntegerField(default=0)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        steps = self.parts_total + 1  # the parts, then scoring and publishing
+        return int(100 * self.parts_done / steps) if steps > 1 else 0

@@ -51,6 +51,8 @@ class TableSpec:
     versioned_by: str | None = None
     # The column whose min/max each file records in the catalog, to prune files in dedupe.
     range_column: str | None = None
+    # Whether `compact_lake` may merge its files (not for tables read one run's files at a time).
+    compactable: bool = True
 
 
 TRANSACTIONS = TableSpec(
@@ -198,6 +200,7 @@ CUSTOMER_VALUES = TableSpec(
         }
     ),
     key=("run_id", "customer_id"),
+    compactable=False,  # each run is already one file; readers bind one run's files
 )
 
 TABLES: dict[str, TableSpec] = {

@@ -22,3 +22,13 @@ def compact_lake(
         grace=timedelta(seconds=grace_seconds),
     )
     return result.as_dict()
+
+
+@task()
+def values_refresh(resume: str = "") -> dict:
+    """Refresh the standard segmentations and values (analytics.services.values_refresh);
+    a run left unfinished by a stopped worker is resumed by enqueueing it again."""
+    from bankcrm.analytics.services import values_refresh as refresh
+
+    run = refresh(resume=resume or None)
+    return {"run_id": run.run_id, "customers": run.customers}

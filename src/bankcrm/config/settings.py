@@ -265,6 +265,62 @@ WAREHOUSE_SPARK_MASTER = env("BANKCRM_SPARK_MASTER", "local[2]")
 WAREHOUSE_DUCKDB_MEMORY = env("BANKCRM_DUCKDB_MEMORY", "2GB")
 WAREHOUSE_DUCKDB_THREADS = env_int("BANKCRM_DUCKDB_THREADS", 0)
 WAREHOUSE_SYNC_INTERVAL = env_int("BANKCRM_WAREHOUSE_SYNC_INTERVAL", 60)
+
+# Customer value and the standard segmentations (analytics/valuation.py; docs/segmentation.md).
+# Age groups: young below the first bound, middle-aged below the second, senior from it.
+VALUE_AGE_BOUNDS = (env_int("BANKCRM_AGE_MIDDLE_FROM", 35), env_int("BANKCRM_AGE_SENIOR_FROM", 60))
+# Wealth tiers by AUM (CNY): affluent (贵宾) from the first, private banking from the second.
+VALUE_WEALTH_TIERS = (
+    env("BANKCRM_AFFLUENT_FROM", "500000"),
+    env("BANKCRM_PRIVATE_BANKING_FROM", "6000000"),
+)
+# RFM: transactions of this many days; the categories a customer starts (not interest or fees).
+VALUE_RFM_WINDOW_DAYS = env_int("BANKCRM_RFM_WINDOW_DAYS", 365)
+VALUE_RFM_CATEGORIES = (
+    "transfer_in",
+    "transfer_out",
+    "consumption",
+    "loan_repayment",
+    "investment_purchase",
+    "investment_redemption",
+    "cash_deposit",
+    "cash_withdrawal",
+)
+# Yearly margin on balances, per product type (a fraction of the balance): for deposits the
+# funds transfer price less the rate paid, for loans the rate charged less the funding cost,
+# for investment products the bank's trailing fee. Fees charged (category "fee") are added.
+VALUE_SPREADS = {
+    "demand_deposit": "0.0180",
+    "time_deposit": "0.0060",
+    "wealth": "0.0050",
+    "fund": "0.0080",
+    "insurance": "0.0100",
+    "personal_loan": "0.0250",
+    "mortgage": "0.0090",
+    "credit_card": "0.0400",
+    "fx": "0.0020",
+}
+# Value tiers by contribution rank: the top share is gold, the next growth, the next standard,
+# the rest (and anyone contributing nothing) low value.
+VALUE_TIER_SHARES = ("0.05", "0.20", "0.70")
+# Lifetime value = contribution x r / (1 + d - r): r the yearly retention of the customer's
+# RFM cell, d the discount rate (docs/segmentation.md shows the assumptions on the page too).
+VALUE_DISCOUNT_RATE = "0.08"
+# A refresh computes customers in parts of about this many (the unit of progress and resuming).
+VALUE_PART_ROWS = env_int("BANKCRM_VALUE_PART_ROWS", 200_000)
+VALUE_RETENTION = {
+    "champions": "0.95",
+    "loyal": "0.92",
+    "cannot_lose": "0.80",
+    "potential_loyalists": "0.85",
+    "at_risk": "0.70",
+    "need_attention": "0.75",
+    "new": "0.70",
+    "promising": "0.75",
+    "about_to_sleep": "0.60",
+    "hibernating": "0.50",
+    "lost": "0.30",
+}
 # Background work: Django's tasks API, stored in the database, run by `bankcrm db_worker`.
 TASKS = {
     "default": {

@@ -1,0 +1,95 @@
+"""`bankcrm refresh_values`: a versioned run of every customer's values, in parts that a
+stopped run resumes; segments read the current run."""
+
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+
+from bankcrm.analytics import lake, valuation
+from bankcrm.analytics.models import ValueRun
+from bankcrm.analytics.segments import members, parse
+from bankcrm.analytics.services import KEEP_RUNS, values_refresh
+from bankcrm.audit.models import AuditEvent
+from tests.analytics.conftest import ALICE_CURRENT, BOB_CURRENT
+from tests.analytics.test_sync_and_hooks import _load
+
+pytestmark = pytest.mark.django_db
+
+AS_OF = date(2026, 6, 30)
+
+
+@pytest.fixture
+def history(accounts, tmp_path):
+    """Alice spends often and recently; Bob once, long ago."""
+    _load(
+        tmp_path,
+        [
+            f"A1,{ALICE_CURRENT},2026-06-20 10:00:00,-300.00,700.00,mobile,consumption",
+            f"A2,{ALICE_CURRENT},2026-06-01 10:00:00,-200.00,1000.00,pos,consumption",
+            f"A3,{ALICE_CURRENT},2026-05-01 10:00:00,-100.00,1200.00,online,transfer_out",
+            f"B1,{BOB_CURRENT},2025-09-01 10:00:00,-50.00,950.00,counter,cash_withdrawal",
+        ],
+    )
+    return accounts
+
+
+def test_a_refresh_writes_one_versioned_run_in_parts(history):
+    alice, bob = history["alice"], history["bob"]
+    seen = []
+    # when
+    run = values_refresh(as_of=AS_OF, part_rows=1, progress=lambda r: seen.append(r.parts_done))
+    # then
+    assert (run.status, run.customers, run.parts_total) == (ValueRun.Status.DONE, 2, 2)
+    assert seen[:2] == [1, 2]
+    files = lake.live_files("customer_values", run=run.run_id)
+    assert len(files) == 1 and files[0].rows == 2
+    assert not valuation.run_dir(run.run_id).exists()  # the parts are cleaned up
+    event = AuditEvent.objects.get(action="analytics.values_refresh")
+    assert event.changes == {"completed": True, "customers": 2, "as_of": "2026-06-30"}
+    # and segments read it: Alice is the more recent, frequent customer
+    recent = parse({"op": "and", "conditions": [{"field": "r_score", "op": "gte", "value": 5}]})
+    assert members(recent, as_of=AS_OF) == [alice.pk]
+    low = parse({"op": "and", "conditions": [{"field": "r_score", "op": "eq", "value": 1}]})
+    assert members(low, as_of=AS_OF) == [bob.pk]
+
+
+def test_a_stopped_refresh_resumes_without_redoing_its_parts(history, monkeypatch):
+    # given: a refresh that dies after its parts, before scoring
+    def crash(**_kwargs):
+        raise RuntimeError("worker stopped")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(valuation, "publish", crash)
+        with pytest.raises(RuntimeError):
+            values_refresh(as_of=AS_OF, part_rows=1)
+    failed = ValueRun.objects.get()
+    assert (failed.status, failed.error, failed.parts_done) == ("failed", "RuntimeError", 2)
+    assert not lake.live_files("customer_values")
+    written = []
+    real_write = valuation._write
+    monkeypatch.setattr(
+        valuation, "_write", lambda *a, **k: written.append(a) or real_write(*a, **k)
+    )
+    # when
+    run = values_refresh(resume=failed.run_id)
+    # then: no part computed again; the run is complete
+    assert written == []
+    assert (run.run_id, run.status, run.customers) == (failed.run_id, "done", 2)
+    assert [
+        e.changes["completed"]
+        for e in AuditEvent.objects.filter(action="analytics.values_refresh").order_by("seq")
+    ] == [False, True]
+
+
+def test_only_the_last_runs_stay_readable(history):
+    runs = [values_refresh(as_of=AS_OF) for _ in range(KEEP_RUNS + 1)]
+    live = {f.path for f in lake.live_files("customer_values")}
+    assert len(live) == KEEP_RUNS
+    assert not lake.live_files("customer_values", run=runs[0].run_id)
+
+
+def test_the_command_reports_the_run(history, capsys):
+    call_command("refresh_values", "--as-of", "2026-06-30", "--no-progress")
+    run = ValueRun.objects.get()
+    assert f"Run {run.run_id}: 2 customers as of 2026-06-30." in capsys.readouterr().out
