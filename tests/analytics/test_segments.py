@@ -322,3 +322,22 @@ def test_every_behaviour_condition_shares_one_pass_over_the_transactions(lake):
     sql = lake.compile(expr)
     assert expr.columns == ("customer_id",)
     assert len(re.findall(r"[`\"]seg_transactions[`\"]", sql)) == 1
+
+
+def test_the_preview_counts_samples_and_distributes_the_members(bank_inputs):
+    from bankcrm.analytics.segments import preview
+
+    definition = parse(
+        {"op": "and", "conditions": [cond("wealth_tier", "in", ["affluent", "private"])]}
+    )
+    # when
+    found = preview(definition, scope=None, as_of=AS_OF, sample_size=2, inputs=bank_inputs)
+    # then: customers 1, 3 and 5
+    assert found.count == 3
+    assert found.sample == [1, 3]
+    assert found.distributions == {
+        "age_group": [("", 1), ("middle", 1), ("senior", 1)],
+        "wealth_tier": [("affluent", 2), ("private", 1)],
+        "gender": [("F", 3)],
+        "rfm_cell": [("", 1), ("champions", 1), ("lost", 1)],
+    }

@@ -819,3 +819,69 @@ def members(
     expr = compile_segment(definition, as_of=as_of or local_today(), scope=scope)
     ids = run(expr.order_by("customer_id"), inputs).column("customer_id").to_pylist()
     return ids
+
+
+PREVIEW_ATTRIBUTES = ("age_group", "wealth_tier", "gender", "rfm_cell")
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the segment builder shows while conditions change."""
+
+    count: int
+    sample: list[int]  # a few member ids (the lowest), to list
+    distributions: dict[str, list[tuple[str, int]]]  # attribute -> (value or "", members)
+
+
+def preview(
+    definition: Group,
+    *,
+    scope: Scope | None,
+    as_of: date | None = None,
+    sample_size: int = 10,
+    inputs: dict | None = None,
+) -> Preview:
+    """Count, a sample and the distribution of a few key attributes of the members, in one
+    query over the warehouse."""
+    from bankcrm.analytics.queries import local_today
+
+    as_of = as_of or local_today()
+    ids = compile_segment(definition, as_of=as_of, scope=scope)
+    c = latest(CUSTOMERS, "customers")
+    c = c.select(
+        m_key=c.customer_id,
+        age_group=age_group_expr(ibis.literal(as_of.year) - c.birth_year.cast("int64")),
+        wealth_tier=wealth_tier_expr(c.aum),
+        gender=c.gender,
+    )
+    found = ids.inner_join(c, ids.customer_id == c.m_key)
+    v = VALUES.select(v_key=VALUES.customer_id, rfm_cell=VALUES.rfm_cell)
+    found = found.left_join(v, found.customer_id == v.v_key)
+    rows = []
+    for name in PREVIEW_ATTRIBUTES:
+        value = found[name].fill_null("")
+        rows.append(
+            found.group_by(attribute=ibis.literal(name), value=value).aggregate(n=found.count())
+        )
+    ranked = found.select(
+        attribute=ibis.literal("_sample"),
+        value=found.customer_id.cast("string"),
+        n=ibis.row_number().over(order_by=found.customer_id).cast("int64"),
+    )
+    rows.append(ranked.filter(ranked.n < sample_size))
+    result = run(ibis.union(*rows), inputs).to_pylist()
+    distributions: dict[str, list[tuple[str, int]]] = {name: [] for name in PREVIEW_ATTRIBUTES}
+    sample = []
+    for row in result:
+        if row["attribute"] == "_sample":
+            sample.append((row["n"], int(row["value"])))
+        else:
+            distributions[row["attribute"]].append((row["value"], row["n"]))
+    for pairs in distributions.values():
+        pairs.sort(key=lambda pair: (-pair[1], pair[0]))
+    count = sum(n for _value, n in distributions[PREVIEW_ATTRIBUTES[0]])
+    return Preview(
+        count=count,
+        sample=[customer for _n, customer in sorted(sample)],
+        distributions=distributions,
+    )
