@@ -38,6 +38,11 @@ _VIEW = {
     "interactions.view_interaction",
     "interactions.view_task",
 }
+# Segments (segments app) and the analytical reports (7P pages, dashboards): each viewer sees
+# only the customers of their scope in every figure and member list.
+_SEGMENTS = {"segments.view_segment", "segments.add_segment", "segments.change_segment"}
+_REPORTS = {"analytics.view_reports"}
+
 _WORK = {
     "interactions.add_interaction",
     "interactions.add_task",
@@ -62,11 +67,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | _ADMINISTER
         | {"org.manage_staff", "org.manage_branches", "org.manage_api_tokens"}
         | {"integration.push_transactions"}  # the payment system's real-time feed
+        | {"analytics.refresh_values"}
     ),
-    Role.ANALYST: frozenset(_VIEW | {"customers.export_customer"}),
+    Role.ANALYST: frozenset(
+        _VIEW | _SEGMENTS | _REPORTS | {"customers.export_customer", "analytics.refresh_values"}
+    ),
     Role.BRANCH_MANAGER: frozenset(
         _VIEW
         | _WORK
+        | _SEGMENTS
+        | _REPORTS
         | {
             "customers.add_customer",
             "customers.change_customer",
@@ -81,6 +91,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.RELATIONSHIP_MANAGER: frozenset(
         _VIEW
         | _WORK
+        | _SEGMENTS
+        | _REPORTS
         | {
             "customers.add_customer",
             "customers.change_customer",
@@ -90,8 +102,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "products.change_holding",
         }
     ),
-    Role.MARKETING: frozenset(_VIEW | {"customers.export_customer"}),
-    Role.RISK_OFFICER: frozenset(_VIEW | {"customers.reveal_customer"}),
+    Role.MARKETING: frozenset(_VIEW | _SEGMENTS | _REPORTS | {"customers.export_customer"}),
+    Role.RISK_OFFICER: frozenset(
+        _VIEW | _REPORTS | {"customers.reveal_customer", "segments.view_segment"}
+    ),
     Role.SERVICE_AGENT: frozenset(
         _VIEW | _WORK | {"customers.change_customer", "customers.change_consent"}
     ),
