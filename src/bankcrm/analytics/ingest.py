@@ -382,8 +382,11 @@ def _strings(column: pa.ChunkedArray | pa.Array) -> pa.Array:
     if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
         column = pc.cast(column, pa.string())
     column = pc.utf8_trim_whitespace(column)
-    # Blank means missing.
-    return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
+    # Blank means missing. (if_else copies every string: only when there is a blank.)
+    blank = pc.equal(column, "")
+    if not pc.any(blank).as_py():
+        return column
+    return pc.if_else(blank, pa.scalar(None, column.type), column)
 
 
 _DIRECTIVES = {"Y": r"\d{4}", "y": r"\d{2}", "z": r"[+-]\d{2}:?\d{2}|Z"}
