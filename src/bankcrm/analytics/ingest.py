@@ -3,13 +3,18 @@
 One pipeline serves both paths. An extract is read in chunks (PyArrow's streaming CSV and
 Parquet readers: memory stays bounded whatever the file's size); each chunk is
 
-1. prepared in Arrow: row numbers, timestamps parsed in the extract's zone, account numbers
-   turned into their blind index (never stored) and looked up in the holdings snapshot;
-2. validated by one Ibis expression that gives every bad row its first failing column and a
-   reason code (see REASONS) while good rows go on;
+1. prepared in Arrow, in a read-ahead thread while the previous chunk loads: row numbers,
+   timestamps parsed in the extract's zone, text trimmed; account numbers not seen before in
+   the run are turned into their blind index (never stored) and looked up in the holdings
+   snapshot (AccountResolver);
+2. validated by one Ibis expression, joined to the learned account numbers, that gives every
+   bad row its first failing column and a reason code (see REASONS) while good rows go on;
 3. deduplicated by key, within the chunk and against the committed lake (only files whose
    recorded key range overlaps the chunk's are read);
 4. written as one Parquet object and committed to the catalogue (see lake.commit).
+
+A chunk whose keys are distinct and overlap no committed file takes one query for 2-4
+(Loader._load_direct); others go through a temporary validated table (Loader._load_staged).
 
 Every chunk commits on its own, so a load killed midway keeps what it committed and a re-run
 skips those rows as already present: the result is exactly that of one clean run.
