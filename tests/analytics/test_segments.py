@@ -280,7 +280,9 @@ BAD = [
 
 @pytest.mark.parametrize(("document", "path", "message"), BAD)
 def test_a_bad_definition_names_the_bad_condition(document, path, message):
-    with pytest.raises(DefinitionError) as error:
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(DefinitionError) as error:
         parse(document)
     assert error.value.path == path
     assert message in error.value.message

@@ -93,3 +93,34 @@ def test_the_command_reports_the_run(history, capsys):
     call_command("refresh_values", "--as-of", "2026-06-30", "--no-progress")
     run = ValueRun.objects.get()
     assert f"Run {run.run_id}: 2 customers as of 2026-06-30." in capsys.readouterr().out
+
+
+def test_the_360_shows_the_values_and_their_change_since_the_last_refresh(
+    history, bank, client, tmp_path
+):
+    from django.urls import reverse
+
+    alice = history["alice"]
+    client.force_login(bank.rm)
+    url = reverse("analytics:customer_values", args=[alice.pk])
+    before = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    values_refresh(as_of=AS_OF)
+    # a fee charged to Alice raises her contribution by 30 for the next refresh
+    _load(
+        tmp_path,
+        [f"F1,{ALICE_CURRENT},2026-06-25 10:00:00,-30.00,670.00,counter,fee"],
+        name="fee.csv",
+    )
+    values_refresh(as_of=AS_OF)
+    # when
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(bank.other_rm)
+    stranger = client.get(url)
+    # then
+    assert 'id="customer-values-missing"' in before
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert 'data-value="rfm_cell"' in body
+    assert 'data-change="contribution">▲ 30.00' in body
+    assert "Lifetime value = yearly contribution" in body
+    assert stranger.status_code == 404

@@ -5,6 +5,7 @@ from bankcrm.analytics import views
 app_name = "analytics"
 urlpatterns = [
     path("customers/<int:pk>/activity/", views.customer_activity, name="customer_activity"),
+    path("customers/<int:pk>/values/", views.customer_values, name="customer_values"),
     path(
         "customers/<int:pk>/transactions/",
         views.customer_transactions,

@@ -301,3 +301,49 @@ def publish(*, run_id: str, as_of: date, parts: list[Path]) -> lake.LakeObject |
     )
     shutil.rmtree(run_dir(run_id), ignore_errors=True)
     return committed
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading one customer's values (the customer 360)
+
+VALUES_OF = ibis.table(schema.CUSTOMER_VALUES.schema, name="values_of")
+
+
+def customer_values(*, customer_id: int) -> tuple[dict | None, dict | None]:
+    """The customer's values in the current run and in the run before it (None where the
+    customer or the run is missing)."""
+    from bankcrm.analytics.models import ValueRun
+
+    runs = list(
+        ValueRun.objects.filter(status=ValueRun.Status.DONE)
+        .order_by("-finished_at", "-pk")
+        .values_list("run_id", flat=True)[:2]
+    )
+    files = [f for run_id in runs for f in lake.live_files("customer_values", run=run_id)]
+    if not files:
+        return None, None
+    w = warehouse()
+    with w.lock():
+        w.bind_files(
+            "values_of",
+            [f.path for f in files],
+            schema.CUSTOMER_VALUES.schema,
+            ("customer_id", int(customer_id)),
+        )
+        try:
+            rows = tables.Query(VALUES_OF).fetch().to_pylist()
+        finally:
+            w.unbind("values_of")
+    by_run = {row["run_id"]: row for row in rows}
+    found = [by_run.get(run_id) for run_id in runs] + [None, None]
+    return found[0], found[1]
+
+
+def assumptions() -> dict:
+    """What the lifetime value assumes, to show beside it."""
+    return {
+        "discount_rate": Decimal(settings.VALUE_DISCOUNT_RATE),
+        "retention": {cell: Decimal(r) for cell, r in settings.VALUE_RETENTION.items()},
+        "rfm_window_days": settings.VALUE_RFM_WINDOW_DAYS,
+        "tier_shares": tuple(Decimal(v) for v in settings.VALUE_TIER_SHARES),
+    }

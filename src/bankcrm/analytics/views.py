@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from bankcrm.analytics import labels, live, queries
+from bankcrm.analytics import labels, live, queries, segments, valuation
 from bankcrm.analytics.forms import TransactionFilterForm
 from bankcrm.customers.selectors import customer_get
 from bankcrm.products.selectors import holdings_of
@@ -114,3 +114,41 @@ def customer_transactions(request: HttpRequest, pk: int) -> HttpResponse:
     customer = customer_get(actor=request.user, pk=pk)
     context = {"customer": customer, "accounts": _accounts(customer.pk), **_page(request, pk)}
     return render(request, "analytics/_transactions.html", context)
+
+
+def _label(pairs, value) -> str:
+    return next((str(label) for key, label in pairs if key == value), value or "")
+
+
+@login_required
+@require_GET
+def customer_values(request: HttpRequest, pk: int) -> HttpResponse:
+    """The 360's value card: standard segmentations and values of the last refresh, and their
+    change since the refresh before it."""
+    customer = customer_get(actor=request.user, pk=pk)
+    current, previous = valuation.customer_values(customer_id=customer.pk)
+    context = {"customer": customer, "current": current, "previous": previous}
+    if current is not None:
+        previous = previous or {}
+        context.update(
+            {
+                "labels": {
+                    "age_group": _label(segments.AGE_GROUPS, current["age_group"]),
+                    "wealth_tier": _label(segments.WEALTH_TIERS, current["wealth_tier"]),
+                    "rfm_cell": _label(segments.RFM_CELLS, current["rfm_cell"]),
+                    "previous_rfm_cell": _label(segments.RFM_CELLS, previous.get("rfm_cell")),
+                    "value_tier": _label(segments.VALUE_TIERS, current["value_tier"]),
+                    "previous_value_tier": _label(segments.VALUE_TIERS, previous.get("value_tier")),
+                    "clv_band": _label(segments.CLV_BANDS, current["clv_band"]),
+                },
+                "changes": {
+                    name: current[name] - previous[name]
+                    for name in ("contribution", "clv", "contribution_rank")
+                    if previous.get(name) is not None and current[name] is not None
+                },
+                "assumptions": valuation.assumptions(),
+                "retention_pct": current["retention"] * 100,
+                "discount_pct": valuation.assumptions()["discount_rate"] * 100,
+            }
+        )
+    return render(request, "analytics/_customer_values.html", context)
