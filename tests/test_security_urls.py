@@ -82,6 +82,8 @@ ROUTES: dict[str, Decision] = {
     "customers/<int:pk>/activity/": Decision(PAGE, "customers.view_customer"),
     "customers/<int:pk>/transactions/": Decision(PAGE, "customers.view_customer"),
     "customers/<int:pk>/values/": Decision(PAGE, "customers.view_customer"),
+    "values/": Decision(PAGE, "analytics.refresh_values"),
+    "values/refresh/": Decision(PAGE, "analytics.refresh_values"),
     "customers/<int:pk>/interactions/new/": Decision(PAGE, "interactions.add_interaction"),
     "customers/<int:pk>/tasks/new/": Decision(PAGE, "interactions.add_task"),
     "tasks/<int:pk>/complete/": Decision(PAGE, "interactions.change_task"),

@@ -92,7 +92,7 @@ def test_only_the_last_runs_stay_readable(history):
 def test_the_command_reports_the_run(history, capsys):
     call_command("refresh_values", "--as-of", "2026-06-30", "--no-progress")
     run = ValueRun.objects.get()
-    assert f"Run {run.run_id}: 2 customers as of 2026-06-30." in capsys.readouterr().out
+    assert f"批次 {run.run_id}：2 位客户，数据截至 2026-06-30。" in capsys.readouterr().out
 
 
 def test_the_360_shows_the_values_and_their_change_since_the_last_refresh(
@@ -124,3 +124,33 @@ def test_the_360_shows_the_values_and_their_change_since_the_last_refresh(
     assert 'data-change="contribution">▲ 30.00' in body
     assert "Lifetime value = yearly contribution" in body
     assert stranger.status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_values_page_queues_a_refresh_the_worker_runs(history, bank, client):
+    from django.urls import reverse
+
+    from tests.worker import run_worker
+
+    client.force_login(bank.analyst)
+    # when: a refresh is asked for, twice
+    client.post(reverse("analytics:values_refresh"))
+    again = client.post(reverse("analytics:values_refresh"), follow=True)
+    queued = client.get(reverse("analytics:values"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    run_worker()
+    done = client.get(reverse("analytics:values"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # then: one run, done, shown at 100 %
+    assert "already queued or running" in again.content.decode()
+    assert "A refresh is queued" in queued and 'hx-trigger="every 2s"' in queued
+    run = ValueRun.objects.get()
+    assert run.status == "done" and run.customers == 2
+    assert f'data-run="{run.run_id}"' in done and 'value="100"' in done
+    assert 'hx-trigger="every 2s"' not in done
+
+
+def test_only_roles_that_refresh_see_the_page(bank, client):
+    from django.urls import reverse
+
+    client.force_login(bank.rm)
+    assert client.get(reverse("analytics:values")).status_code == 403
+    assert client.post(reverse("analytics:values_refresh")).status_code == 403

@@ -7,12 +7,13 @@ selector's: a customer the member of staff may not see answers 404, as a missing
 
 import json
 
-from django.contrib.auth.decorators import login_required
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from bankcrm.analytics import labels, live, queries, segments, valuation
 from bankcrm.analytics.forms import TransactionFilterForm
@@ -152,3 +153,51 @@ def customer_values(request: HttpRequest, pk: int) -> HttpResponse:
             }
         )
     return render(request, "analytics/_customer_values.html", context)
+
+
+# ---------------------------------------------------------------------------------------------
+# Refreshing customer values: the runs, their progress, a button to start one
+
+
+def _queued_refreshes() -> int:
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(
+        task_path="bankcrm.analytics.tasks.values_refresh", status__in=("READY", "RUNNING")
+    ).count()
+
+
+@login_required
+@permission_required("analytics.refresh_values", raise_exception=True)
+@require_GET
+def values_runs(request: HttpRequest) -> HttpResponse:
+    from bankcrm.analytics.models import ValueRun
+
+    runs = list(ValueRun.objects.all()[:20])
+    context = {
+        "runs": runs,
+        "queued": _queued_refreshes(),
+        "running": any(r.status == ValueRun.Status.RUNNING for r in runs),
+        "assumptions": valuation.assumptions(),
+    }
+    template = "analytics/_value_runs.html" if request.htmx else "analytics/values.html"
+    return render(request, template, context)
+
+
+@login_required
+@permission_required("analytics.refresh_values", raise_exception=True)
+@require_POST
+def values_refresh_start(request: HttpRequest) -> HttpResponse:
+    """Queue a refresh for the background worker (one at a time)."""
+    from bankcrm.analytics.models import ValueRun
+    from bankcrm.analytics.tasks import values_refresh
+
+    if _queued_refreshes() or ValueRun.objects.filter(status=ValueRun.Status.RUNNING).exists():
+        messages.warning(request, _("A refresh is already queued or running."))
+    else:
+        values_refresh.enqueue()
+        messages.success(
+            request,
+            _("Refresh queued. Its progress shows below once the background worker starts it."),
+        )
+    return redirect("analytics:values")
