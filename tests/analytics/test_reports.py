@@ -213,7 +213,14 @@ def test_persistency_tenure_depth_cohorts_and_attrition(inputs):
         (date(2026, 5, 1), 0, [0, 0]),
         (date(2026, 6, 1), 0, [0]),
     ]
-    assert found.cohorts[0].shares == [D("100.0"), D("0.0"), D("100.0"), D("0.0"), D("0.0"), D("0.0")]
+    assert found.cohorts[0].shares == [
+        D("100.0"),
+        D("0.0"),
+        D("100.0"),
+        D("0.0"),
+        D("0.0"),
+        D("0.0"),
+    ]
     tiers = {a.key: (a.customers, a.churned, a.dormant) for a in found.attrition["value_tier"]}
     assert tiers == {
         "gold": (1, 0, 0),

@@ -159,9 +159,7 @@ def base(scope: Scope | None, as_of: date) -> ibis.Table:
     )
     h = _holdings()
     active = h.filter(h.status == "active")
-    depth = active.group_by(d_key=active.customer_id).aggregate(
-        depth=active.product_type.nunique()
-    )
+    depth = active.group_by(d_key=active.customer_id).aggregate(depth=active.product_type.nunique())
     first = h.mutate(
         _n=ibis.row_number().over(group_by=h.customer_id, order_by=[h.opened_on, h.holding_id])
     )
@@ -625,8 +623,7 @@ class Performance:
 def _opened(b: ibis.Table, period: Period) -> ibis.Table:
     h = _all_holdings(b)
     h = h.filter(
-        (h.opened_on >= ibis.literal(period.months[0]))
-        & (h.opened_on <= ibis.literal(period.end))
+        (h.opened_on >= ibis.literal(period.months[0])) & (h.opened_on <= ibis.literal(period.end))
     )
     return h.mutate(month=_month_of(h.opened_on))
 
@@ -710,10 +707,7 @@ def performance(*, scope: Scope | None, period: Period, inputs: dict | None = No
         sales_by_rm=counted(found["by_rm"]),
         channels=monthly(found["channels"]),
         balances=sorted(
-            [
-                Bucket(r["key"], int(r["customers"]), _money(r["amount"]))
-                for r in found["balances"]
-            ],
+            [Bucket(r["key"], int(r["customers"]), _money(r["amount"])) for r in found["balances"]],
             key=lambda x: (-x.amount, x.key),
         ),
         balance_trend=monthly(found["ends"]),
@@ -761,7 +755,9 @@ def prospecting(
     history = month_range(add_months(period.end.replace(day=1), -(HISTORY_MONTHS - 1)), period.end)
     first = min(history[0], period.months[0])
     joined = b.mutate(
-        j_month=ibis.cases((b.joined_month < ibis.literal(first), ibis.null(dt.date)), else_=b.joined_month)
+        j_month=ibis.cases(
+            (b.joined_month < ibis.literal(first), ibis.null(dt.date)), else_=b.joined_month
+        )
     )
     found = _fetch(
         {
@@ -791,7 +787,7 @@ def prospecting(
         flows.append(MonthFlow(month, acquired.get(month, 0), lost.get(month, 0), count))
     in_period = [f for f in flows if f.month >= period.months[0]]
     fitted = [f for f in flows if f.month >= history[0]]
-    points, model = (forecast_counts(fitted) if forecast else ([], ""))
+    points, model = forecast_counts(fitted) if forecast else ([], "")
     return Prospecting(
         customers=flows[-1].customers if flows else 0,
         months=in_period,
@@ -949,9 +945,7 @@ def dashboard(*, scope: Scope | None, period: Period, inputs: dict | None = None
     profit = profitability(scope=scope, period=period, inputs=inputs, top=0)
     persist = persistency(scope=scope, period=period, inputs=inputs)
     prospects = prospecting(scope=scope, period=period, inputs=inputs, forecast=False)
-    tiers = _ordered(
-        profile.distributions["value_tier"], ["gold", "growth", "standard", "low"]
-    )
+    tiers = _ordered(profile.distributions["value_tier"], ["gold", "growth", "standard", "low"])
     return Dashboard(
         customers=profile.customers,
         aum=profile.aum,
@@ -1057,9 +1051,11 @@ def _fees_or_holds_drill(b, key, period):
 def _sales_drill(b, key, period):
     month = _key_month(key[0])
     h = _opened(b, period)
-    return h.filter((h.month == ibis.literal(month)) & (h.product_type == key[1])).select(
-        "customer_id"
-    ).distinct()
+    return (
+        h.filter((h.month == ibis.literal(month)) & (h.product_type == key[1]))
+        .select("customer_id")
+        .distinct()
+    )
 
 
 def _sales_branch_drill(b, key, period):
@@ -1076,9 +1072,11 @@ def _sales_rm_drill(b, key, period):
 def _channel_drill(b, key, period):
     month = _key_month(key[0])
     t = _channel_tx(b, period)
-    return t.filter((t.month == ibis.literal(month)) & (t.channel == key[1])).select(
-        "customer_id"
-    ).distinct()
+    return (
+        t.filter((t.month == ibis.literal(month)) & (t.channel == key[1]))
+        .select("customer_id")
+        .distinct()
+    )
 
 
 def _acquired_drill(b, key, period):
