@@ -37,6 +37,7 @@ test: install
 bench: install
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/python -m benchmarks.warehouse
+	$(BIN)/python -m benchmarks.segments
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
