@@ -334,6 +334,7 @@ def main(argv: list[str] | None = None) -> None:
         f"--rows {args.rows} --accounts {args.accounts} --batches {args.batches}",
         "machine": machine(),
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "load_average_at_start": os.getloadavg(),
     }
     print(f"holdings snapshot of {args.accounts:,} accounts …", flush=True)
     report["holdings_snapshot_seconds"] = round(holdings_snapshot(args.accounts), 1)
@@ -361,10 +362,19 @@ def main(argv: list[str] | None = None) -> None:
                 "cpu_ratio": round(mine["cpu_seconds"] / max(RAW_CPU[reader], 0.1), 2),
                 "target_ratio": target,
                 "rows_per_second": round(args.rows / mine["seconds"]),
+                "load_average_after": os.getloadavg(),
             }
             print(json.dumps(report[kind], indent=2, ensure_ascii=False), flush=True)
+            # Written after each part, so a later failure does not lose what was measured.
+            RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False))
     print(f"real time: {args.batches} batches of 500 …", flush=True)
-    report["realtime"] = realtime(lake, args.batches, 500, args.port, args.accounts)
+    try:
+        report["realtime"] = realtime(lake, args.batches, 500, args.port, args.accounts)
+    except Exception as exc:
+        report["realtime"] = {"error": f"{type(exc).__name__}: {exc}"}
+        RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+        print(f"written {RESULTS} (the real-time part failed)")
+        raise
     print(json.dumps(report["realtime"], indent=2), flush=True)
     RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False))
     print(f"written {RESULTS}")
