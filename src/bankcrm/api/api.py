@@ -13,6 +13,7 @@ from bankcrm.customers.api import router as customers_router
 from bankcrm.integration.api import router as integration_router
 from bankcrm.interactions.api import router as interactions_router
 from bankcrm.products.api import router as products_router
+from bankcrm.segments.api import router as segments_router
 
 DESCRIPTION = """
 Customer master data, holdings, interactions and tasks of bankcrm.
@@ -54,3 +55,4 @@ api.add_router("/v1/", customers_router)
 api.add_router("/v1/", products_router)
 api.add_router("/v1/", interactions_router)
 api.add_router("/v1/", integration_router)
+api.add_router("/v1/", segments_router)

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "bankcrm.analytics",
     "bankcrm.integration",
+    "bankcrm.segments",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("bankcrm.org.urls")),
     path("customers/", include("bankcrm.customers.urls")),
     path("audit/", include("bankcrm.audit.urls")),
+    path("segments/", include("bankcrm.segments.urls")),
     path("", include("bankcrm.analytics.urls")),
     path("", include("bankcrm.interactions.urls")),
 ]
