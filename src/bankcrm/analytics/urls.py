@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bankcrm.analytics import views
+from bankcrm.analytics import report_views, views
 
 app_name = "analytics"
 urlpatterns = [
@@ -12,5 +12,19 @@ urlpatterns = [
         "customers/<int:pk>/transactions/",
         views.customer_transactions,
         name="customer_transactions",
+    ),
+    # The 7P reports and the dashboard (issue 5): every figure within the viewer's scope.
+    path("reports/", report_views.dashboard, name="report_dashboard"),
+    path("reports/profiling/", report_views.profiling, name="report_profiling"),
+    path("reports/persistency/", report_views.persistency, name="report_persistency"),
+    path("reports/profitability/", report_views.profitability, name="report_profitability"),
+    path("reports/performance/", report_views.performance, name="report_performance"),
+    path("reports/prospecting/", report_views.prospecting, name="report_prospecting"),
+    path("reports/product/", report_views.product, name="report_product"),
+    path("reports/customers/", report_views.report_customers, name="report_customers"),
+    path(
+        "reports/<slug:page>/export/",
+        report_views.report_export_view,
+        name="report_export",
     ),
 ]
