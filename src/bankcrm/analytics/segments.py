@@ -549,14 +549,14 @@ def _tx_aggregates(c: Condition, t: ibis.Table, as_of: date) -> dict[str, ibis.V
     if c.channel:
         inside &= t.channel == c.channel
     if c.field == "tx_count":
-        return {"n": t.id.count(where=inside)}
+        return {"n": t.count(where=inside)}
     if c.field == "tx_amount":
         return {"amount": t.amount.abs().sum(where=inside)}
     if c.field == "salary_credit":
-        return {"n": t.id.count(where=inside & (t.category == "salary"))}
+        return {"n": t.count(where=inside & (t.category == "salary"))}
     if c.field == "digital_share":
         digital = inside & t.channel.isin(DIGITAL_CHANNELS)
-        return {"n": t.id.count(where=inside), "digital": t.id.count(where=digital)}
+        return {"n": t.count(where=inside), "digital": t.count(where=digital)}
     if c.field in ("aum_change", "balance_trend"):
         return {"net": t.amount.sum(where=inside)}
     raise AssertionError(c.field)
@@ -857,19 +857,33 @@ def preview(
     found = ids.inner_join(c, ids.customer_id == c.m_key)
     v = VALUES.select(v_key=VALUES.customer_id, rfm_cell=VALUES.rfm_cell)
     found = found.left_join(v, found.customer_id == v.v_key)
+    found = found.select("customer_id", *PREVIEW_ATTRIBUTES)
+    # The members are computed once (a temporary table), then counted several ways.
+    kept = ibis.table(found.schema(), name="seg_preview_members")
     rows = []
     for name in PREVIEW_ATTRIBUTES:
-        value = found[name].fill_null("")
+        value = kept[name].fill_null("")
         rows.append(
-            found.group_by(attribute=ibis.literal(name), value=value).aggregate(n=found.count())
+            kept.group_by(attribute=ibis.literal(name), value=value).aggregate(n=kept.count())
         )
-    ranked = found.select(
+    ranked = kept.select(
         attribute=ibis.literal("_sample"),
-        value=found.customer_id.cast("string"),
-        n=ibis.row_number().over(order_by=found.customer_id).cast("int64"),
+        value=kept.customer_id.cast("string"),
+        n=ibis.row_number().over(order_by=kept.customer_id).cast("int64"),
     )
     rows.append(ranked.filter(ranked.n < sample_size))
-    result = run(ibis.union(*rows), inputs).to_pylist()
+    from bankcrm.analytics.tables import Query, bind_inputs
+
+    inputs = inputs if inputs is not None else live_inputs()
+    w = warehouse()
+    with w.lock():
+        bind_inputs(**inputs)
+        try:
+            w.run_materialize(w.compile(found), "seg_preview_members")
+            result = Query(ibis.union(*rows)).fetch().to_pylist()
+        finally:
+            for name in [*inputs, "seg_preview_members"]:
+                w.unbind(name)
     distributions: dict[str, list[tuple[str, int]]] = {name: [] for name in PREVIEW_ATTRIBUTES}
     sample = []
     for row in result:

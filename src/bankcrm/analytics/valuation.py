@@ -79,7 +79,7 @@ def base_expression(*, as_of: date, low: int | None = None, high: int | None = N
     started = t.category.isin(list(settings.VALUE_RFM_CATEGORIES))
     activity = t.group_by(t_key=t.customer_id).aggregate(
         last_day=t.booking_date.max(where=started),
-        frequency=t.id.count(where=started),
+        frequency=t.count(where=started),
         monetary=t.amount.abs().sum(where=started),
         fee_income=(-t.amount).sum(where=t.category == "fee"),
     )
