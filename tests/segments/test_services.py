@@ -101,7 +101,7 @@ def test_an_invalid_definition_names_the_bad_condition_and_saves_nothing(bank, p
         ],
     }
     # when
-    with pytest.raises(services.DefinitionInvalid) as caught:
+    with translation.override("zh-hans"), pytest.raises(services.DefinitionInvalid) as caught:
         services.segment_create(actor=bank.rm, name="坏的", definition=bad)
     with translation.override("en"), pytest.raises(services.DefinitionInvalid) as english:
         services.segment_create(actor=bank.rm, name="坏的", definition=bad)
@@ -179,8 +179,9 @@ def test_only_staff_in_scope_see_a_segment(bank, people):
 def test_the_preview_counts_within_the_viewers_scope(bank, people):
     # when
     parsed = services.definition_parse(WOMEN)
-    rm = segment_preview(actor=bank.rm, definition=parsed)
-    manager = segment_preview(actor=bank.bj_manager, definition=parsed)
+    with translation.override("zh-hans"):
+        rm = segment_preview(actor=bank.rm, definition=parsed)
+        manager = segment_preview(actor=bank.bj_manager, definition=parsed)
     # then
     assert (rm.count, [s.id for s in rm.sample]) == (1, [people.a.pk])
     assert rm.sample[0].name_masked == "李*"
@@ -223,7 +224,8 @@ def test_the_command_refreshes_every_dynamic_segment(bank, people, capsys):
     services.segment_create(actor=bank.rm, name="北京客户", definition=BEIJING)
     services.segment_create(actor=bank.sh_manager, name="女性", definition=WOMEN)
     # when
-    call_command("refresh_segments")
+    with translation.override("en"):
+        call_command("refresh_segments")
     # then
     assert "2 segments refreshed, 0 failed." in capsys.readouterr().out
     assert SegmentRefresh.objects.filter(trigger="manual").count() == 2

@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from bankcrm.analytics import labels, schema
 from bankcrm.analytics import segments as analytics
@@ -24,7 +24,7 @@ def condition_number(path: str) -> str:
 
 
 class SegmentForm(BootstrapMixin, forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("segment", "Name"), max_length=100)
     description = forms.CharField(
         label=gettext_lazy("Description"),
         required=False,

@@ -257,8 +257,8 @@
       color: [PALETTE[0]],
       title: { text: d.title, left: "center", top: 0, textStyle: { fontSize: 12, fontWeight: 500 } },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-      grid: { left: 4, right: 8, top: 28, bottom: 4, containLabel: true },
-      xAxis: { type: "category", data: d.categories, axisLabel: { fontSize: 10, interval: 0, rotate: d.categories.length > 3 ? 30 : 0 } },
+      grid: { left: 4, right: 8, top: 40, bottom: 4, containLabel: true },
+      xAxis: { type: "category", data: d.categories, axisLabel: { fontSize: 10, interval: 0, rotate: d.categories.join("").length > 16 ? 30 : 0 } },
       yAxis: { type: "value", minInterval: 1, axisLabel: { fontSize: 10 } },
       series: [{ type: "bar", data: d.values, barMaxWidth: 28, label: { show: true, position: "top", fontSize: 10 } }]
     };
