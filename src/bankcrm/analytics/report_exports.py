@@ -112,7 +112,7 @@ def _profitability(found: reports.Profitability, L, names) -> list[Section]:
         ),
         Section(
             _("Concentration"),
-            [_("Customers making 80% of contribution"), _("Share of customers (%)")],
+            [_("Customers making four fifths of contribution"), _("Share of customers (%)")],
             [[found.customers_for_80, found.share_for_80]],
         ),
     ]  # fmt: skip
@@ -158,7 +158,7 @@ def _prospecting(found: reports.Prospecting, L, names) -> list[Section]:
         ),
         _monthly(_("Acquisition by source"), _("First product"), found.by_source, L.product),
         Section(
-            _("Forecast of customers (%(model)s, 80% interval)") % {"model": found.forecast_model},
+            _("Forecast of customers (%(model)s, 80%% interval)") % {"model": found.forecast_model},
             [_("Month"), _("Customers"), _("Low"), _("High")],
             [[p.month.strftime("%Y-%m"), p.customers, p.low, p.high] for p in found.forecast],
         ),
@@ -194,7 +194,10 @@ def _dashboard(found: reports.Dashboard, L, names) -> list[Section]:
                 [_("AUM (CNY)"), found.aum],
                 [_("Contribution (CNY)"), found.contribution],
                 [_("Gold customers"), found.gold],
-                [_("Share of customers making 80% of contribution (%)"), found.share_for_80],
+                [
+                    _("Share of customers making four fifths of contribution (%)"),
+                    found.share_for_80,
+                ],
                 [_("Average product types held"), found.average_depth],
                 [_("Acquired in the period"), found.acquired],
                 [_("Lost in the period"), found.lost],

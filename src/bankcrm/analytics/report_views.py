@@ -286,12 +286,12 @@ def _prospecting(r: Request, found: reports.Prospecting) -> dict:
                 + [{"value": float(p.customers)} for p in found.forecast],
             },
             {
-                "name": _("80% interval, low"),
+                "name": _("Forecast interval, low"),
                 "band": "low",
                 "data": [None] * len(months) + [float(p.low) for p in found.forecast],
             },
             {
-                "name": _("80% interval, high"),
+                "name": _("Forecast interval, high"),
                 "band": "high",
                 "data": [None] * len(months) + [float(p.high - p.low) for p in found.forecast],
             },
