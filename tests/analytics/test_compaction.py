@@ -433,3 +433,31 @@ def test_readers_running_during_compactions_always_see_the_whole_table(small_fil
     assert not errors
     assert {s for _, s in seen} >= {frozenset({"realtime"}), frozenset({"compaction"})}
     assert all(fingerprint == expected for fingerprint, _ in seen), len(seen)
+
+
+def test_compacted_files_hold_one_month_each_sorted_by_customer(book):
+    # given pushes whose rows spread over three months (booking days in Asia/Shanghai)
+    for p in range(3):
+        start = datetime(2025, 1 + p, 10, tzinfo=UTC)
+        _push(
+            [
+                (f"M{p}{i:03d}", (i * 3) % CUSTOMERS, start + timedelta(hours=i), "1.00")
+                for i in range(30)
+            ]
+        )
+    hooks.deliver()
+    before = _content()
+    # when
+    result = compaction.lake_compact(table="transactions", target_rows=TARGET, full=True)
+    # then: every row kept; each file one month, customers in order
+    assert _content() == before
+    months = []
+    for f in _live():
+        data = pq.read_table(lake.root() / f.path)
+        days = data.column("booking_date").to_pylist()
+        assert len({(d.year, d.month) for d in days}) == 1
+        customers = data.column("customer_id").to_pylist()
+        assert customers == sorted(customers)
+        months.append((days[0].year, days[0].month))
+    assert sorted(set(months)) == [(2025, 1), (2025, 2), (2025, 3)]
+    assert result.rows == 90

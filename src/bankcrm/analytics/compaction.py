@@ -1,10 +1,13 @@
-"""Lake compaction: rewrite a table's small files as a few large ones, clustered by customer.
+"""Lake compaction: rewrite a table's small files as a few large ones, by month and customer.
 
 Ingest appends one Parquet object per extract chunk and one per real-time push, so a lake
 grows many small files whose rows are in arrival order: a one-customer read (the 360 page)
-opens every file and scans every row group. Compaction rewrites them sorted by `customer_id`
-(then the table's key), cut into files of about `target_rows` that cover disjoint customer
-ranges, so Parquet's min/max statistics let a one-customer read skip all but one row group.
+opens every file and scans every row group. Compaction rewrites them partitioned by calendar
+month of the table's date (`partition_column`: a transaction's booking day) and, within a
+month, sorted by `customer_id` (then the table's key), cut into files of about `target_rows`
+that cover disjoint customer ranges. Parquet's min/max statistics then let a one-customer
+read skip all but one row group of each month, and a query over a window of days (a
+segment's last 90 days) skip the months outside it.
 
 The steps, and why a crash at any point is harmless:
 
@@ -35,7 +38,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 import ibis
 import ibis.expr.datatypes as dt
@@ -60,7 +63,8 @@ class CompactionPlan:
     table: str
     files: list[lake.LakeObject]
     rows: int
-    ranges: list[tuple[int, int, int]] = field(default_factory=list)  # (low, high, rows)
+    # (month or None, low customer, high customer, rows): one output file each
+    ranges: list[tuple[date | None, int, int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -105,8 +109,8 @@ def candidates(
         files = [f for f in files if f.id <= consumed or f.source == LakeFile.Source.COMPACTION]
     if not full:
         files = [f for f in files if f.rows < target_rows // 2]
-    if len(files) == 1 and files[0].source == LakeFile.Source.COMPACTION:
-        return []  # already one clustered file
+    if not full and all(f.source == LakeFile.Source.COMPACTION for f in files):
+        return []  # already clustered (a small month stays one small file until new rows come)
     return files
 
 
@@ -119,33 +123,59 @@ def plan(
     if not files:
         return found
     t = tables.files_table(table, files)
+    month = _month(t, table)
     counts = tables.to_arrow(
-        t.group_by(CLUSTER_COLUMN).aggregate(n=t.count()).order_by(CLUSTER_COLUMN)
+        t.group_by(month=month, customer=t[CLUSTER_COLUMN])
+        .aggregate(n=t.count())
+        .order_by(["month", "customer"])
     ).to_pylist()
+    by_month: dict = {}
+    for r in counts:
+        by_month.setdefault(r["month"], []).append(r)
+    for month_value, rows in by_month.items():
+        found.ranges.extend((month_value, low, high, n) for low, high, n in _cut(rows, target_rows))
+    return found
+
+
+def _month(t: ibis.Table, table: str) -> ibis.Value:
+    column = spec(table).partition_column
+    if column is None:
+        return ibis.null(dt.date)
+    return t[column].truncate("M")
+
+
+def _cut(counts: list[dict], target_rows: int) -> list[tuple[int, int, int]]:
+    """Cut customers (in order, with their row counts) into ranges of about `target_rows`."""
     total = sum(r["n"] for r in counts)
     outputs = max(1, math.ceil(total / max(target_rows, 1)))
     share = total / outputs
+    ranges: list[tuple[int, int, int]] = []
     # Cut where the running total crosses each multiple of the share (a customer is never
     # split, so a range may be larger or smaller than the share by one customer's rows).
     low = None
     acc = cumulative = 0
     for r in counts:
         if low is None:
-            low, acc = r[CLUSTER_COLUMN], 0
+            low, acc = r["customer"], 0
         acc += r["n"]
         cumulative += r["n"]
-        if len(found.ranges) < outputs - 1 and cumulative >= share * (len(found.ranges) + 1):
-            found.ranges.append((low, r[CLUSTER_COLUMN], acc))
+        if len(ranges) < outputs - 1 and cumulative >= share * (len(ranges) + 1):
+            ranges.append((low, r["customer"], acc))
             low = None
     if low is not None:
-        found.ranges.append((low, counts[-1][CLUSTER_COLUMN], acc))
-    return found
+        ranges.append((low, counts[-1]["customer"], acc))
+    return ranges
 
 
-def _write_range(table: str, files: list[lake.LakeObject], low: int, high: int) -> lake.Staged:
+def _write_range(
+    table: str, files: list[lake.LakeObject], month: date | None, low: int, high: int
+) -> lake.Staged:
     table_spec = spec(table)
     t = tables.files_table(table, files)
     part = t.filter((t[CLUSTER_COLUMN] >= low) & (t[CLUSTER_COLUMN] <= high))
+    if table_spec.partition_column is not None:
+        in_month = _month(part, table) == ibis.literal(month)
+        part = part.filter(in_month if month is not None else _month(part, table).isnull())
     part = part.order_by([part[CLUSTER_COLUMN], *[part[k] for k in table_spec.key]])
     staged = lake.staging_path()
     warehouse().write(part, staged)
@@ -190,8 +220,8 @@ def lake_compact(
         staged: list[lake.Staged] = []
         created: list[lake.LakeObject] = []
         try:
-            for low, high, _rows in chosen.ranges:
-                item = _write_range(table, chosen.files, low, high)
+            for month, low, high, _rows in chosen.ranges:
+                item = _write_range(table, chosen.files, month, low, high)
                 staged.append(item)
                 if progress is not None:
                     progress(item.rows)

@@ -53,6 +53,9 @@ class TableSpec:
     range_column: str | None = None
     # Whether `compact_lake` may merge its files (not for tables read one run's files at a time).
     compactable: bool = True
+    # The date column compaction partitions files by (one calendar month a file), so a query
+    # over a window of days reads only the months it covers.
+    partition_column: str | None = None
 
 
 TRANSACTIONS = TableSpec(
@@ -76,6 +79,7 @@ TRANSACTIONS = TableSpec(
     ),
     key=("id",),
     range_column="id",
+    partition_column="booking_date",
 )
 
 DAILY_BALANCES = TableSpec(
@@ -91,6 +95,7 @@ DAILY_BALANCES = TableSpec(
     ),
     key=("account_key", "balance_date"),
     range_column="balance_date",
+    partition_column="balance_date",
 )
 
 CUSTOMERS = TableSpec(
