@@ -156,7 +156,7 @@ def _prospecting(found: reports.Prospecting, L, names) -> list[Section]:
             [_("Month"), _("Acquired"), _("Lost"), _("Customers")],
             [[m.month.strftime("%Y-%m"), m.acquired, m.lost, m.customers] for m in found.months],
         ),
-        _monthly(_("Acquisition by source"), _("First product"), found.by_source, L.product),
+        _monthly(_("Acquisition by source"), _("First product"), found.by_source, L.source),
         Section(
             _("Forecast of customers (%(model)s, 80%% interval)") % {"model": found.forecast_model},
             [_("Month"), _("Customers"), _("Low"), _("High")],

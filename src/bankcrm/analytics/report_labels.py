@@ -65,6 +65,9 @@ class Labels:
 
         return self._from(ProductType.choices)
 
+    def source(self, key: str) -> str:
+        return self.product(key) if key else _("No product yet")
+
     def product_or_fees(self, key: str) -> str:
         return _("Fee income") if key == "fees" else self.product(key)
 

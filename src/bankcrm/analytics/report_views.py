@@ -103,6 +103,14 @@ def _stacked(months, values, label, drill, *, measure="count", chart="stack") ->
     return {"type": chart, "categories": _months(months), "series": series}
 
 
+# Segments shown in their natural order rather than by size ("" for unknown: last).
+ORDERS = {
+    "value_tier": ["gold", "growth", "standard", "low"],
+    "wealth_tier": ["private", "affluent", "mass"],
+    "age_group": ["youth", "middle", "senior"],
+}
+
+
 # --- Pages -------------------------------------------------------------------------------------
 
 
@@ -121,6 +129,9 @@ def _profiling(r: Request, found: reports.Profiling) -> dict:
         ("gender", "pie"),
     ):
         buckets = d[name][:15] if name in ("province", "city") else d[name]
+        if name in ORDERS:
+            buckets = reports._ordered(buckets, ORDERS[name])
+            buckets = [b for b in buckets if b.customers]
         charts[name] = {"type": kind, **_points(buckets, f"attr:{name}", L.of(name))}
     return {"charts": charts}
 
@@ -150,6 +161,9 @@ def _persistency(r: Request, found: reports.Persistency) -> dict:
         },
     }
     for name, rows in found.attrition.items():
+        if name in ORDERS:
+            rank = {key: i for i, key in enumerate(ORDERS[name])}
+            rows = sorted(rows, key=lambda a: (rank.get(a.key, len(rank)), a.key))
         charts[f"attrition_{name}"] = {
             "type": "bar",
             "percent": True,
@@ -301,7 +315,7 @@ def _prospecting(r: Request, found: reports.Prospecting) -> dict:
         "charts": {
             "flows": flows,
             "count": count,
-            "sources": _stacked(months, found.by_source, L.product, "source"),
+            "sources": _stacked(months, found.by_source, L.source, "source"),
         }
     }
 
@@ -322,7 +336,8 @@ def _product(r: Request, found: reports.ProductReport) -> dict:
             "x": [L.product(t) for t in types],
             "y": [L.product(t) for t in types],
             "data": cells,
-            "max": max((c[2] for c in cells), default=1),
+            # the diagonal (holders of one type) would wash out every pair's colour
+            "max": max((c[2] for c in cells if c[0] != c[1]), default=1),
         },
         "holders": {
             "type": "hbar",
@@ -338,7 +353,8 @@ def _product(r: Request, found: reports.ProductReport) -> dict:
             "pair_url": base + urlencode({"drill": "pair", "key": f"{rule.x}|{rule.y}"}),
             "later_url": base + urlencode({"drill": "later", "key": f"{rule.x}|{rule.y}"}),
         }
-        for rule in found.rules[:30]
+        # rules of a handful of customers are noise: at least 3, or 0.5% of the customers
+        for rule in [x for x in found.rules if x.customers >= max(3, found.customers // 200)][:30]
     ]
     return {"charts": charts, "rules": rules}
 
@@ -504,6 +520,7 @@ def report_customers(request: HttpRequest) -> HttpResponse:
             "page_obj": page,
             "customers": customers,
             "what": r.labels.drill(name, key),
+            "keep": [("drill", name), ("key", key)],
             "query": query.urlencode(),
             "form": r.form,
             "scope_label": _scope_label(request, r),

@@ -19,15 +19,17 @@
 
   function short(value) {
     var n = Number(value), a = Math.abs(n);
+    var locale = lang().indexOf("zh") === 0 ? "zh-CN" : "en-GB";
+    function f(x, digits) { return x.toLocaleString(locale, { maximumFractionDigits: digits }); }
     if (lang().indexOf("zh") === 0) {
-      if (a >= 1e8) { return (n / 1e8).toFixed(1) + "亿"; }
-      if (a >= 1e4) { return (n / 1e4).toFixed(a >= 1e6 ? 0 : 1) + "万"; }
-      return String(n);
+      if (a >= 1e8) { return f(n / 1e8, 1) + "亿"; }
+      if (a >= 1e4) { return f(n / 1e4, a >= 1e6 ? 0 : 1) + "万"; }
+      return f(n, 1);
     }
-    if (a >= 1e9) { return (n / 1e9).toFixed(1) + "B"; }
-    if (a >= 1e6) { return (n / 1e6).toFixed(1) + "M"; }
-    if (a >= 1e3) { return (n / 1e3).toFixed(0) + "K"; }
-    return String(n);
+    if (a >= 1e9) { return f(n / 1e9, 1) + "B"; }
+    if (a >= 1e6) { return f(n / 1e6, 1) + "M"; }
+    if (a >= 1e4) { return f(n / 1e3, 0) + "K"; }
+    return f(n, 1);
   }
 
   function values(data) {
@@ -118,11 +120,13 @@
       var o = BUILD.line(c);
       o.legend = undefined;
       o.grid.bottom = 24;
-      o.xAxis.name = "%";
+      o.xAxis.axisLabel.formatter = function (v) { return v + "%"; };
+      o.series[0].symbolSize = 4;
       o.yAxis.max = function (v) { return Math.max(100, Math.ceil(v.max / 10) * 10); };
       o.series[0].areaStyle = { opacity: 0.1 };
       o.series[0].markLine = {
         silent: true, symbol: "none", lineStyle: { type: "dashed", color: "#c0392b" },
+        label: { position: "insideStartTop", formatter: c.mark + "%", color: "#c0392b" },
         data: [{ yAxis: c.mark }]
       };
       return o;
@@ -155,7 +159,7 @@
         grid: { left: 8, right: 8, top: 8, bottom: 60, containLabel: true },
         xAxis: { type: "category", data: c.x, axisLabel: { fontSize: 10, rotate: 30, interval: 0 } },
         yAxis: { type: "category", data: c.y, axisLabel: { fontSize: 10, interval: 0 } },
-        visualMap: { min: 0, max: c.max, calculable: false, orient: "horizontal", left: "center", bottom: 0, itemHeight: 120, inRange: { color: ["#eef3fb", "#12407a"] }, textStyle: { fontSize: 10 } },
+        visualMap: { dimension: 2, min: 0, max: c.max, calculable: false, orient: "horizontal", left: "center", bottom: 0, itemHeight: 120, inRange: { color: ["#eef3fb", "#12407a"] }, textStyle: { fontSize: 10 } },
         series: [{
           type: "heatmap", drill: c.drill,
           data: c.data,
