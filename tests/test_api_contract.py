@@ -31,6 +31,13 @@ EVERY_ENDPOINT = {
     ("get", "/api/v1/tasks/{task_id}"),
     ("patch", "/api/v1/tasks/{task_id}"),
     ("post", "/api/v1/ingest/transactions"),
+    ("get", "/api/v1/segments"),
+    ("post", "/api/v1/segments"),
+    ("post", "/api/v1/segments/evaluate"),
+    ("get", "/api/v1/segments/{segment_id}"),
+    ("patch", "/api/v1/segments/{segment_id}"),
+    ("get", "/api/v1/segments/{segment_id}/members"),
+    ("post", "/api/v1/segments/{segment_id}/refresh"),
 }
 
 

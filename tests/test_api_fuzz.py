@@ -29,6 +29,7 @@ from bankcrm.interactions.services import interaction_create, task_create
 from bankcrm.org.services import api_token_create
 from bankcrm.products.models import ProductType
 from bankcrm.products.services import holding_create
+from bankcrm.segments.models import Segment
 from tests import factories
 from tests.api_support import Api, field_codes
 
@@ -57,6 +58,13 @@ def _seed() -> tuple[str, dict[str, int]]:
     task = task_create(
         actor=bank.rm, customer=customer, assignee=bank.rm, title="回访", due_date=date(2030, 1, 1)
     )
+    # A segment of the RM's, stored as it is (its refresh reads the test run's warehouse).
+    segment = Segment.objects.create(
+        name="女性",
+        definition={"op": "and", "conditions": [{"field": "gender", "op": "in", "value": ["F"]}]},
+        owner=bank.rm,
+        branch=bank.rm.branch,
+    )
     # The Beijing manager may do almost everything the API offers, on this customer too.
     _record, token = api_token_create(staff=bank.bj_manager, name="schemathesis")
     ids = {
@@ -64,6 +72,7 @@ def _seed() -> tuple[str, dict[str, int]]:
         "holding_id": holding.pk,
         "interaction_id": interaction.pk,
         "task_id": task.pk,
+        "segment_id": segment.pk,
     }
     return token, ids
 
