@@ -33,7 +33,6 @@ against files committed since its snapshot, which include the compacted ones (la
 
 from __future__ import annotations
 
-import math
 import time
 import uuid
 from collections.abc import Callable
@@ -123,17 +122,28 @@ def plan(
     if not files:
         return found
     t = tables.files_table(table, files)
-    month = _month(t, table)
-    counts = tables.to_arrow(
-        t.group_by(month=month, customer=t[CLUSTER_COLUMN])
-        .aggregate(n=t.count())
-        .order_by(["month", "customer"])
-    ).to_pylist()
-    by_month: dict = {}
-    for r in counts:
-        by_month.setdefault(r["month"], []).append(r)
-    for month_value, rows in by_month.items():
-        found.ranges.extend((month_value, low, high, n) for low, high, n in _cut(rows, target_rows))
+    counts = t.group_by(month=_month(t, table), customer=t[CLUSTER_COLUMN]).aggregate(n=t.count())
+    # Cut each month's customers, in order, into about ceil(rows / target) ranges: a customer
+    # goes to the range its first row falls in. Computed by the backend (a bank's lake has
+    # millions of customers a month); only one row per output comes back.
+    month_window = ibis.window(group_by=counts.month)
+    running = ibis.window(
+        group_by=counts.month, order_by=counts.customer, preceding=None, following=0
+    )
+    total = counts.n.sum().over(month_window)
+    outputs = (total.cast("float64") / max(target_rows, 1)).ceil().cast("int64")
+    share = total.cast("float64") / outputs.cast("float64")
+    before = counts.n.sum().over(running) - counts.n
+    bucket = ibis.least((before.cast("float64") / share).floor().cast("int64"), outputs - 1)
+    cut = counts.mutate(bucket=bucket)
+    ranges = (
+        cut.group_by(["month", "bucket"])
+        .aggregate(low=cut.customer.min(), high=cut.customer.max(), rows=cut.n.sum())
+        .order_by(["month", "low"])
+    )
+    found.ranges = [
+        (r["month"], r["low"], r["high"], r["rows"]) for r in tables.to_arrow(ranges).to_pylist()
+    ]
     return found
 
 
@@ -142,29 +152,6 @@ def _month(t: ibis.Table, table: str) -> ibis.Value:
     if column is None:
         return ibis.null(dt.date)
     return t[column].truncate("M")
-
-
-def _cut(counts: list[dict], target_rows: int) -> list[tuple[int, int, int]]:
-    """Cut customers (in order, with their row counts) into ranges of about `target_rows`."""
-    total = sum(r["n"] for r in counts)
-    outputs = max(1, math.ceil(total / max(target_rows, 1)))
-    share = total / outputs
-    ranges: list[tuple[int, int, int]] = []
-    # Cut where the running total crosses each multiple of the share (a customer is never
-    # split, so a range may be larger or smaller than the share by one customer's rows).
-    low = None
-    acc = cumulative = 0
-    for r in counts:
-        if low is None:
-            low, acc = r["customer"], 0
-        acc += r["n"]
-        cumulative += r["n"]
-        if len(ranges) < outputs - 1 and cumulative >= share * (len(ranges) + 1):
-            ranges.append((low, r["customer"], acc))
-            low = None
-    if low is not None:
-        ranges.append((low, counts[-1]["customer"], acc))
-    return ranges
 
 
 def _write_range(
