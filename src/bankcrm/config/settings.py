@@ -266,6 +266,8 @@ WAREHOUSE_SPARK_MASTER = env("BANKCRM_SPARK_MASTER", "local[2]")
 WAREHOUSE_DUCKDB_MEMORY = env("BANKCRM_DUCKDB_MEMORY", "2GB")
 WAREHOUSE_DUCKDB_THREADS = env_int("BANKCRM_DUCKDB_THREADS", 0)
 WAREHOUSE_SYNC_INTERVAL = env_int("BANKCRM_WAREHOUSE_SYNC_INTERVAL", 60)
+# Seconds between scheduled refreshes of the dynamic segments (bankcrm refresh_segments --schedule).
+SEGMENT_REFRESH_INTERVAL = env_int("BANKCRM_SEGMENT_REFRESH_INTERVAL", 24 * 3600)
 
 # Customer value and the standard segmentations (analytics/valuation.py; docs/segmentation.md).
 # Age groups: young below the first bound, middle-aged below the second, senior from it.

@@ -37,7 +37,7 @@ Definition = Annotated[
     Field(
         description="A tree of groups ({op: and|or, conditions: [...]}) and conditions "
         "({field, op, value, window_days?, category?, channel?}); see the field catalogue in "
-        f"docs/segments.md. At most {MAX_CONDITIONS} conditions.",
+        f"docs/segmentation.md. At most {MAX_CONDITIONS} conditions.",
         examples=[
             {
                 "op": "and",

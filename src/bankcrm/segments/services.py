@@ -349,4 +349,4 @@ def segment_export(
 
 
 def schedule_interval() -> int:
-    return int(getattr(settings, "SEGMENT_REFRESH_INTERVAL", 24 * 3600))
+    return settings.SEGMENT_REFRESH_INTERVAL
