@@ -181,7 +181,6 @@ def _persistency(r: Request, found: reports.Persistency) -> dict:
 
 def _profitability(r: Request, found: reports.Profitability) -> dict:
     L = r.labels
-    top_customers = customers_visible_to_ids(r, [t.customer_id for t in found.top])
     charts = {
         "pareto": {
             "type": "pareto",
@@ -214,19 +213,25 @@ def _profitability(r: Request, found: reports.Profitability) -> dict:
             "money": True,
             **_points(found.by_rm[:15], "rm", L.rm, "amount"),
         },
-        "top": {
-            "type": "hbar",
-            "money": True,
-            "categories": [top_customers.get(t.customer_id, "—") for t in found.top],
-            "series": [
-                {
-                    "links": [reverse("customers:detail", args=[t.customer_id]) for t in found.top],
-                    "data": [{"value": t.contribution} for t in found.top],
-                }
-            ],
-        },
+        "top": _top_chart(r, found.top),
     }
-    return {"charts": charts, "top_names": top_customers}
+    return {"charts": charts}
+
+
+def _top_chart(r: Request, top: list[reports.TopCustomer]) -> dict:
+    """The best customers by contribution, each bar opening the customer's 360."""
+    names = customers_visible_to_ids(r, [t.customer_id for t in top])
+    return {
+        "type": "hbar",
+        "money": True,
+        "categories": [names.get(t.customer_id, "—") for t in top],
+        "series": [
+            {
+                "links": [reverse("customers:detail", args=[t.customer_id]) for t in top],
+                "data": [{"value": t.contribution} for t in top],
+            }
+        ],
+    }
 
 
 def customers_visible_to_ids(r: Request, ids: list[int]) -> dict[int, str]:
@@ -390,11 +395,7 @@ def _dashboard(r: Request, found: reports.Dashboard) -> dict:
                 **_points(by_unit[:10], "branch", L.branch, "amount"),
             }
             if len(by_unit) > 1
-            else {
-                "type": "hbar",
-                "money": True,
-                **_points(found.by_rm[:10], "rm", L.rm, "amount"),
-            }
+            else _top_chart(r, found.top)
         ),
         "depth": {"type": "bar", **_points(found.depth, "attr:depth", L.depth)},
     }

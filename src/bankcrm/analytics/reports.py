@@ -938,12 +938,13 @@ class Dashboard:
     by_branch: list[Bucket]
     by_rm: list[Bucket]
     depth: list[Bucket]
+    top: list[TopCustomer]
 
 
 def dashboard(*, scope: Scope | None, period: Period, inputs: dict | None = None) -> Dashboard:
     """A few key figures of the other reports, for the head-office or branch home page."""
     profile = profiling(scope=scope, period=period, inputs=inputs)
-    profit = profitability(scope=scope, period=period, inputs=inputs, top=0)
+    profit = profitability(scope=scope, period=period, inputs=inputs, top=10)
     persist = persistency(scope=scope, period=period, inputs=inputs)
     prospects = prospecting(scope=scope, period=period, inputs=inputs, forecast=False)
     tiers = _ordered(profile.distributions["value_tier"], ["gold", "growth", "standard", "low"])
@@ -961,6 +962,7 @@ def dashboard(*, scope: Scope | None, period: Period, inputs: dict | None = None
         by_branch=profit.by_branch,
         by_rm=profit.by_rm,
         depth=persist.depth,
+        top=profit.top,
     )
 
 

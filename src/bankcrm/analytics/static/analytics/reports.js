@@ -44,7 +44,7 @@
     return {
       type: "value",
       axisLabel: { fontSize: 10, formatter: function (v) { return chart.percent ? v + "%" : short(v); } },
-      max: chart.percent && chart.type === "pareto" ? undefined : undefined
+      minInterval: chart.money || chart.percent ? undefined : 1
     };
   }
 
