@@ -6,7 +6,7 @@ import pytest
 
 from bankcrm.segments.models import Segment
 from tests import factories
-from tests.analytics.conftest import backend, lake  # noqa: F401 - fixtures
+from tests.analytics.conftest import accounts, backend, lake  # noqa: F401 - fixtures
 
 BEIJING = {"op": "and", "conditions": [{"field": "city", "op": "in", "value": ["北京"]}]}
 WOMEN = {"op": "and", "conditions": [{"field": "gender", "op": "in", "value": ["F"]}]}

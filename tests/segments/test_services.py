@@ -1,5 +1,7 @@
 """Segment services: scoped evaluation, refresh history, static snapshots, errors, export."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
@@ -258,3 +260,38 @@ def test_the_scheduled_refresh_renews_itself(bank, people, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=False):
         refresh_schedule(interval_seconds=3600)
     assert segments_refresh_scheduled.call(str(schedule.chain)) == {"superseded": True}
+
+
+def test_a_behaviour_segment_over_loaded_transactions(bank, accounts, tmp_path):
+    # given Alice spends three times this month, Bob once (through the real extract loader)
+    from bankcrm.analytics.queries import local_today
+    from tests.analytics.conftest import ALICE_CURRENT, BOB_CURRENT
+    from tests.analytics.test_sync_and_hooks import _load
+
+    day = (local_today() - timedelta(days=3)).isoformat()
+    _load(
+        tmp_path,
+        [
+            f"B1,{ALICE_CURRENT},{day} 09:00:00,-100.00,900.00,mobile,consumption",
+            f"B2,{ALICE_CURRENT},{day} 10:00:00,-50.00,850.00,mobile,consumption",
+            f"B3,{ALICE_CURRENT},{day} 11:00:00,-20.00,830.00,pos,consumption",
+            f"B4,{BOB_CURRENT},{day} 09:00:00,-10.00,990.00,mobile,consumption",
+        ],
+    )
+    definition = {
+        "op": "and",
+        "conditions": [
+            {
+                "field": "tx_count",
+                "op": "gte",
+                "value": 2,
+                "window_days": 30,
+                "category": "consumption",
+                "channel": "mobile",
+            }
+        ],
+    }
+    # when
+    segment = services.segment_create(actor=bank.rm, name="手机消费", definition=definition)
+    # then
+    assert member_ids(segment) == [accounts["alice"].pk]
