@@ -203,6 +203,7 @@ def test_the_segment_page_reads_a_fixed_number_of_queries(
     # given
     client.force_login(bank.bj_manager)
     url = reverse("segments:detail", args=[rm_segment.pk])
+    client.get(url)  # the session's first request does a few writes of its own
     # then
     with django_assert_max_num_queries(11):  # whatever the number of members
         assert client.get(url).status_code == 200
