@@ -43,8 +43,28 @@ def _customer(customer_id, birth_year, aum, *, synced_at=NOW, **extra):
 
 
 CUSTOMERS = [
-    _customer(1, 1990, "800000", gender="F", branch_id=10, rm_id=100, occupation="professional"),
-    _customer(2, 2000, "20000", gender="M", branch_id=11, rm_id=101, occupation="office_worker"),
+    _customer(
+        1,
+        1990,
+        "800000",
+        gender="F",
+        branch_id=10,
+        rm_id=100,
+        occupation="professional",
+        tags=["7", "9"],
+        marketing_consents=["email", "sms"],
+    ),
+    _customer(
+        2,
+        2000,
+        "20000",
+        gender="M",
+        branch_id=11,
+        rm_id=101,
+        occupation="office_worker",
+        tags=["9"],
+        marketing_consents=[],
+    ),
     # an older version of customer 2: only the newest version counts
     _customer(2, 2000, "9999999", synced_at=OLD, branch_id=11, rm_id=101),
     _customer(3, 1955, "7000000", gender="F", branch_id=10, rm_id=100, occupation="retired"),
@@ -116,6 +136,10 @@ VALUES = [
 
 @pytest.fixture
 def bank_inputs(lake):
+    from bankcrm.customers.models import Tag
+
+    Tag.objects.create(pk=7, name="代发工资", name_en="Payroll")
+    Tag.objects.create(pk=9, name="高净值", name_en="High net worth")
     return {
         "seg_customers": _table(schema.CUSTOMERS, CUSTOMERS),
         "seg_holdings": _table(schema.HOLDINGS, HOLDINGS),
@@ -136,6 +160,10 @@ def _members(inputs, *conditions, op="and", scope=None):
 CASES = [
     # (conditions, members worked out by hand from the tables above)
     ([cond("age", "between", [30, 45])], [1, 4]),
+    ([cond("marketing_consent", "in", ["sms", "wechat"])], [1]),
+    ([cond("marketing_consent", "not_in", ["email"])], [2, 3, 4, 5]),  # none recorded: not in
+    ([cond("tags", "in", ["7"])], [1]),
+    ([cond("tags", "not_in", ["7"])], [2, 3, 4, 5]),
     ([cond("age_group", "in", ["senior"])], [3]),
     ([cond("age_group", "not_in", ["senior"])], [1, 2, 4]),  # 5 has no birth year
     ([cond("wealth_tier", "in", ["affluent", "private"])], [1, 3, 5]),

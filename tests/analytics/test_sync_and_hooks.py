@@ -165,3 +165,39 @@ def test_a_writer_with_a_stale_view_of_the_lake_still_adds_no_duplicate(
     assert (second.loaded, second.skipped) == (0, 3)
     stored = tables.to_arrow(tables.table("transactions").select("id")).column("id")
     assert sorted(stored.to_pylist()) == ["C1", "C2", "C3"]
+
+
+def test_the_snapshot_carries_tags_and_granted_marketing_consents(bank, accounts):
+    from bankcrm.analytics import tables
+    from bankcrm.customers.models import Tag
+    from bankcrm.customers.services import consent_set, customer_update
+
+    alice = accounts["alice"]
+    payroll = Tag.objects.create(name="代发工资", name_en="Payroll")
+    customer_update(actor=bank.rm, customer=alice, version=alice.version, tags=[payroll])
+    for channel in ("sms", "email"):
+        consent_set(
+            actor=bank.rm,
+            customer=alice,
+            channel=channel,
+            purpose="marketing",
+            granted=True,
+            source="branch form",
+        )
+    consent_set(
+        actor=bank.rm,
+        customer=alice,
+        channel="email",
+        purpose="marketing",
+        granted=False,
+        source="phone call",
+    )
+
+    # when
+    warehouse_sync()
+
+    # then: the newest version lists the tag and the channel still granted
+    rows = tables.to_arrow(tables.table("customers")).to_pylist()
+    found = {r["customer_id"]: (r["tags"], r["marketing_consents"]) for r in rows}
+    assert found[alice.pk] == ([str(payroll.pk)], ["sms"])
+    assert found[accounts["bob"].pk] == ([], [])

@@ -124,6 +124,10 @@ CUSTOMERS = TableSpec(
             "created_at": INSTANT,
             "updated_at": INSTANT,
             "synced_at": INSTANT,
+            # tag ids; channels with a granted, unwithdrawn marketing consent (NULL in files
+            # synced before these columns existed: the next full sync fills them)
+            "tags": dt.Array(dt.string),
+            "marketing_consents": dt.Array(dt.string),
         }
     ),
     key=("customer_id",),

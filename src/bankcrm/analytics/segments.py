@@ -104,6 +104,18 @@ def _customer_choices(name: str) -> Callable[[], list[tuple[str, str]]]:
     return choices
 
 
+def _tags() -> list[tuple[str, str]]:
+    from bankcrm.customers.models import Tag
+
+    return [(str(pk), name) for pk, name in Tag.objects.order_by("name").values_list("pk", "name")]
+
+
+def _channels() -> list[tuple[str, str]]:
+    from bankcrm.customers.models import Channel
+
+    return _choices_of(Channel)()
+
+
 def _product_types() -> list[tuple[str, str]]:
     from bankcrm.products.models import ProductType
 
@@ -202,6 +214,7 @@ FIELDS: dict[str, Field] = {
             _("Risk tolerance"),
             _customer_choices("RiskTolerance"),
         ),
+        Field("tags", "profile", "choice", _("Tags"), _tags),
         # wealth
         Field("aum", "wealth", "money", _("Assets under management (AUM)")),
         Field("liabilities", "wealth", "money", _("Liabilities")),
@@ -304,6 +317,14 @@ FIELDS: dict[str, Field] = {
             _fixed(CLV_BANDS),
             source="values",
         ),
+        # consent
+        Field(
+            "marketing_consent",
+            "consent",
+            "choice",
+            _("Marketing consent by channel"),
+            _channels,
+        ),
     )
 }
 
@@ -313,6 +334,7 @@ GROUPS = (
     ("holdings", _("Holdings")),
     ("behaviour", _("Behaviour")),
     ("value", _("Value")),
+    ("consent", _("Consent")),
 )
 
 
@@ -738,6 +760,11 @@ class _Compiler:
             column = age_group_expr(j._age)
         elif c.field == "wealth_tier":
             column = wealth_tier_expr(j.aum)
+        elif c.field in ("tags", "marketing_consent"):
+            # any of the chosen tags / channels ("in"), or none of them ("not_in")
+            listed = j["tags" if c.field == "tags" else "marketing_consents"]
+            held = ibis.or_(*[listed.contains(value) for value in c.value]).fill_null(False)
+            return held if c.op == "in" else ~held
         elif c.field == "branch":
             ids = _branch_subtree_ids(c.value) or [-1]
             held = j.branch_id.isin(ids)

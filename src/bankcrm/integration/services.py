@@ -338,6 +338,32 @@ _INTERACTION_FIELDS = [
 ]
 
 
+def _with_tags_and_consents(rows: pa.Table) -> pa.Table:
+    """Each customer's tag ids and the channels of their granted, unwithdrawn marketing
+    consents, as lists (segments select on them)."""
+    from bankcrm.customers.models import Consent, Customer
+
+    ids = rows.column("customer_id").to_pylist()
+    tags: dict[int, list[str]] = {}
+    links = Customer.tags.through.objects.filter(customer_id__in=ids).order_by("tag_id")
+    for customer_id, tag_id in links.values_list("customer_id", "tag_id"):
+        tags.setdefault(customer_id, []).append(str(tag_id))
+    consents: dict[int, list[str]] = {}
+    granted = Consent.objects.filter(
+        customer_id__in=ids,
+        purpose=Consent.Purpose.MARKETING,
+        granted=True,
+        withdrawn_at__isnull=True,
+    ).order_by("channel")
+    for customer_id, channel in granted.values_list("customer_id", "channel"):
+        consents.setdefault(customer_id, []).append(channel)
+    listed = pa.list_(pa.string())
+    rows = rows.append_column("tags", pa.array([tags.get(i, []) for i in ids], listed))
+    return rows.append_column(
+        "marketing_consents", pa.array([consents.get(i, []) for i in ids], listed)
+    )
+
+
 def _sync_table(
     *, table: str, queryset, fields: list[tuple[str, str]], sync_time: datetime, run: str
 ) -> int:
@@ -350,6 +376,7 @@ def _sync_table(
             rows = rows.drop_columns(["birth_date"]).append_column(
                 "birth_year", pa.array([b.year if b else None for b in births], pa.int32())
             )
+            rows = _with_tags_and_consents(rows)
         rows = rows.append_column(
             "synced_at", pa.array([sync_time] * rows.num_rows, pa.timestamp("us", "UTC"))
         )
