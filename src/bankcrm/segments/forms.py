@@ -75,12 +75,6 @@ class PreviewForm(forms.Form):
         return parse_json(self.cleaned_data["definition"])
 
 
-class ExportForm(forms.Form):
-    format = forms.ChoiceField(choices=[("xlsx", "Excel"), ("csv", "CSV"), ("pdf", "PDF")])
-    reason = forms.CharField(max_length=500)
-    unmasked = forms.BooleanField(required=False)
-
-
 OPERATOR_LABELS = {
     "eq": "=",
     "ne": "≠",

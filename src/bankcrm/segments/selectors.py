@@ -144,7 +144,7 @@ def change_page(
     qs = SegmentChange.objects.filter(segment=segment, customer_id__in=visible)
     if before is not None:
         qs = qs.filter(pk__lt=before)
-    changes = list(qs.select_related("refresh").order_by("-id")[: size + 1])
+    changes = list(qs.order_by("-id")[: size + 1])
     more = len(changes) > size
     changes = changes[:size]
     customers = Customer.objects.in_bulk([c.customer_id for c in changes])

@@ -21,7 +21,6 @@ from bankcrm.common.errors import ConflictError
 from bankcrm.segments import selectors, services
 from bankcrm.segments.forms import (
     EXAMPLE,
-    ExportForm,
     PreviewForm,
     SegmentForm,
     builder_catalogue,
@@ -291,8 +290,6 @@ def segment_export_view(request: HttpRequest, pk: int) -> HttpResponse:
 
     segment = selectors.segment_get(actor=request.user, pk=pk)
     _need(request, services.EXPORT)
-    form = ExportForm(request.POST)
-    form.is_valid()
     try:
         exported = services.segment_export(
             actor=request.user,
