@@ -233,6 +233,22 @@ def test_the_command_refreshes_every_dynamic_segment(bank, people, capsys):
     assert SegmentRefresh.objects.filter(trigger="manual").count() == 2
 
 
+def test_the_command_can_queue_the_refreshes_for_the_worker(bank, people):
+    # given
+    from django_tasks_db.models import DBTaskResult
+
+    from bankcrm.segments.tasks import segment_refresh as task
+
+    segment = services.segment_create(actor=bank.rm, name="北京客户", definition=BEIJING)
+    # when
+    call_command("refresh_segments", "--enqueue")
+    queued = DBTaskResult.objects.get(task_path__endswith="segments.tasks.segment_refresh")
+    result = task.call(*queued.args_kwargs["args"])
+    # then
+    assert queued.args_kwargs["args"] == [segment.pk]
+    assert result == {"entered": 0, "left": 0, "members": 2}
+
+
 def test_the_scheduled_refresh_renews_itself(bank, people, django_capture_on_commit_callbacks):
     # given a dynamic segment and the schedule started
     from django_tasks_db.models import DBTaskResult

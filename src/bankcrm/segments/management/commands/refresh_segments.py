@@ -23,6 +23,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--interval", type=int, help="seconds between scheduled refreshes (with --schedule)"
         )
+        parser.add_argument(
+            "--enqueue",
+            action="store_true",
+            help="refresh in the background worker instead (one task per segment)",
+        )
 
     def handle(self, *args, **options):
         from bankcrm.segments.services import segment_refresh, segments_refresh_all
@@ -36,6 +41,20 @@ class Command(BaseCommand):
             self.stdout.write(
                 _("Scheduled refresh started: every %(seconds)s seconds.")
                 % {"seconds": schedule.interval_seconds}
+            )
+            return
+        if options["enqueue"]:
+            from bankcrm.segments.tasks import segment_refresh as task
+
+            ids = options["ids"] or list(
+                Segment.objects.filter(kind=Segment.Kind.DYNAMIC, archived=False)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            for pk in ids:
+                task.enqueue(pk)
+            self.stdout.write(
+                _("%(count)s refreshes queued for the background worker.") % {"count": len(ids)}
             )
             return
         if not options["ids"]:
