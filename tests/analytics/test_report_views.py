@@ -21,6 +21,17 @@ PAGES = ["", "profiling/", "persistency/", "profitability/", "performance/", "pr
 PAGES += ["product/"]
 
 
+@pytest.fixture(autouse=True)
+def _restore_language():
+    """A page request activates the staff member's language for the thread: put back the
+    language the next test expects."""
+    from django.utils import translation
+
+    before = translation.get_language()
+    yield
+    translation.activate(before)
+
+
 def _client(staff, language: str = "en") -> Client:
     staff.language = language
     staff.save()
@@ -204,6 +215,15 @@ def test_the_profitability_export_masks_customer_names(bank, book):
         for c in row
     ]
     assert not any("李娜" in c or "王强" in c for c in cells)
+
+
+def test_the_workbench_links_to_the_dashboard(bank, book):
+    # when
+    analyst = _client(bank.analyst).get("/").content.decode()
+    auditor = _client(bank.auditor).get("/").content.decode()
+    # then
+    assert 'href="/reports/" id="workbench-dashboard"' in analyst
+    assert 'id="workbench-dashboard"' not in auditor
 
 
 def test_staff_without_the_permission_are_refused(bank, book):

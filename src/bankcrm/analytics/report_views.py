@@ -16,10 +16,9 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -541,7 +540,7 @@ def report_export_view(request: HttpRequest, page: str) -> HttpResponse:
     r = Request(request, data=request.POST)
     fmt = request.POST.get("format", "")
     if fmt not in ("xlsx", "pdf"):
-        raise PermissionDenied
+        return HttpResponseBadRequest(_("Choose Excel or PDF."))
     found = PAGES[page](scope=r.scope, period=r.period)
     try:
         exported = report_export(
