@@ -258,7 +258,8 @@
       title: { text: d.title, left: "center", top: 0, textStyle: { fontSize: 12, fontWeight: 500 } },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       grid: { left: 4, right: 8, top: 40, bottom: 4, containLabel: true },
-      xAxis: { type: "category", data: d.categories, axisLabel: { fontSize: 10, interval: 0, rotate: d.categories.join("").length > 16 ? 30 : 0 } },
+      /* Long labels ("Middle-aged (中年)") wrap under their bar instead of overlapping. */
+      xAxis: { type: "category", data: d.categories, axisLabel: { fontSize: 10, interval: 0, width: Math.max(40, Math.floor(220 / Math.max(1, d.categories.length))), overflow: "break" } },
       yAxis: { type: "value", minInterval: 1, axisLabel: { fontSize: 10 } },
       series: [{ type: "bar", data: d.values, barMaxWidth: 28, label: { show: true, position: "top", fontSize: 10 } }]
     };
