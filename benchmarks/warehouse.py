@@ -93,7 +93,7 @@ def holdings_snapshot(accounts: int) -> float:
     step = 250_000
     for start in range(0, accounts, step):
         ids = range(start, min(start + step, accounts))
-        keys = [crypto.blind_index("account_number", f"62220{j:011d}") for j in ids]
+        keys = [crypto.warehouse_pseudonym("account_number", f"62220{j:011d}") for j in ids]
         n = len(keys)
         snapshot_append(
             table="holdings",

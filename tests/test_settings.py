@@ -6,6 +6,8 @@ import secrets
 import subprocess
 import sys
 
+import pytest
+
 
 def _production_env(**overrides: str) -> dict[str, str]:
     env = {
@@ -19,6 +21,7 @@ def _production_env(**overrides: str) -> dict[str, str]:
             "BANKCRM_SECRET_KEY": secrets.token_urlsafe(64),
             "BANKCRM_FIELD_KEYS": base64.urlsafe_b64encode(os.urandom(32)).decode(),
             "BANKCRM_INDEX_KEY": secrets.token_urlsafe(32),
+            "BANKCRM_WAREHOUSE_KEY": secrets.token_urlsafe(32),
             "BANKCRM_ALLOWED_HOSTS": "crm.bank.example",
             "DATABASE_URL": "postgres://crm@db.bank.example:5432/crm",
         }
@@ -50,6 +53,15 @@ def test_production_refuses_to_start_without_a_secret():
     result = _bankcrm("check", env=env)
     assert result.returncode != 0
     assert "BANKCRM_FIELD_KEYS is required" in result.stderr
+
+
+@pytest.mark.parametrize("same_as", ["BANKCRM_INDEX_KEY", "dev-only-warehouse-pseudonym-key"])
+def test_production_refuses_a_warehouse_key_that_is_not_its_own(same_as):
+    env = _production_env()
+    env["BANKCRM_WAREHOUSE_KEY"] = env.get(same_as, same_as)
+    result = _bankcrm("check", env=env)
+    assert result.returncode != 0
+    assert "warehouse keys" in result.stderr
 
 
 def test_production_refuses_an_index_key_equal_to_the_secret_key():

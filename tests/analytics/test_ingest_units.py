@@ -15,7 +15,7 @@ def test_batch_account_keys_are_the_blind_index_of_each_number(settings):
     keys = account_keys(numbers)
 
     # then each is exactly the blind index the holdings carry
-    assert keys == [crypto.blind_index("account_number", n) for n in numbers]
+    assert keys == [crypto.warehouse_pseudonym("account_number", n) for n in numbers]
 
 
 @pytest.mark.parametrize(

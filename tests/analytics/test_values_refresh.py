@@ -90,9 +90,12 @@ def test_only_the_last_runs_stay_readable(history):
 
 
 def test_the_command_reports_the_run(history, capsys):
-    call_command("refresh_values", "--as-of", "2026-06-30", "--no-progress")
+    from django.utils import translation
+
+    with translation.override("en"):
+        call_command("refresh_values", "--as-of", "2026-06-30", "--no-progress")
     run = ValueRun.objects.get()
-    assert f"批次 {run.run_id}：2 位客户，数据截至 2026-06-30。" in capsys.readouterr().out
+    assert f"Run {run.run_id}: 2 customers as of 2026-06-30." in capsys.readouterr().out
 
 
 def test_the_360_shows_the_values_and_their_change_since_the_last_refresh(

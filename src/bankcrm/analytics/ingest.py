@@ -260,11 +260,11 @@ _WANTED_ACCOUNTS = tables.Query(
 
 
 def account_keys(numbers: list[str]) -> list[str]:
-    """crypto.blind_index("account_number", n) for many numbers at once (the same HMAC, with
-    the keyed state computed once instead of per number)."""
+    """crypto.warehouse_pseudonym("account_number", n) for many numbers at once (the same
+    HMAC, with the keyed state computed once instead of per number)."""
     from django.conf import settings
 
-    base = hmac.new(settings.BLIND_INDEX_KEY.encode(), digestmod=hashlib.sha256)
+    base = hmac.new(settings.WAREHOUSE_KEY.encode(), digestmod=hashlib.sha256)
     out = []
     for number in numbers:
         h = base.copy()

@@ -77,8 +77,8 @@ class SyncWatermark(models.Model):
 class AccountBalance(models.Model):
     """The latest known balance of an account, kept by the transaction hook's subscriber.
 
-    `account_key` is the account number's blind index (the same value as
-    products.Holding.account_number_bidx): the warehouse never holds account numbers.
+    `account_key` is the account number's warehouse pseudonym (crypto.warehouse_pseudonym,
+    under BANKCRM_WAREHOUSE_KEY): the warehouse never holds account numbers.
     """
 
     account_key = models.CharField(primary_key=True, max_length=32)

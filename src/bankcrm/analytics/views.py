@@ -24,11 +24,12 @@ PAGE_SIZE = 15
 
 
 def _accounts(customer_id: int) -> dict[str, str]:
-    """Blind index → masked account number, for the customer's own holdings."""
-    return {
-        h.account_number_bidx: h.account_number_masked
-        for h in holdings_of(customer_id=customer_id).select_related("product")
-    }
+    """Warehouse account key → masked account number, for the customer's own holdings."""
+    from bankcrm.analytics.ingest import account_keys
+
+    holdings = list(holdings_of(customer_id=customer_id))
+    keys = account_keys([h.account_number for h in holdings])
+    return {key: h.account_number_masked for key, h in zip(keys, holdings, strict=True)}
 
 
 def _chart_data(figures: queries.CustomerFigures) -> dict:

@@ -80,6 +80,12 @@ def blind_index(kind: str, normalized_value: str) -> str:
     return _digest(settings.BLIND_INDEX_KEY, kind, normalized_value)
 
 
+def warehouse_pseudonym(kind: str, normalized_value: str) -> str:
+    """The digest the warehouse knows a value by (an account number's `account_key`), under
+    the warehouse key: stable across index-key rotations."""
+    return _digest(settings.WAREHOUSE_KEY, kind, normalized_value)
+
+
 def blind_index_candidates(kind: str, normalized_value: str) -> tuple[str, ...]:
     """The digests a stored row may carry: under the current key and, during an index-key
     rotation, under the previous one."""

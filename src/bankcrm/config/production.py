@@ -1,7 +1,7 @@
 """Production settings: every secret comes from the environment; HTTPS only.
 
-Required: BANKCRM_SECRET_KEY, BANKCRM_FIELD_KEYS, BANKCRM_INDEX_KEY, BANKCRM_ALLOWED_HOSTS,
-DATABASE_URL (PostgreSQL). See docs/operations.md.
+Required: BANKCRM_SECRET_KEY, BANKCRM_FIELD_KEYS, BANKCRM_INDEX_KEY, BANKCRM_WAREHOUSE_KEY,
+BANKCRM_ALLOWED_HOSTS, DATABASE_URL (PostgreSQL). See docs/operations.md.
 """
 
 import os
@@ -10,6 +10,7 @@ for _name in (
     "BANKCRM_SECRET_KEY",
     "BANKCRM_FIELD_KEYS",
     "BANKCRM_INDEX_KEY",
+    "BANKCRM_WAREHOUSE_KEY",
     "BANKCRM_ALLOWED_HOSTS",
     "DATABASE_URL",
 ):
@@ -24,14 +25,16 @@ from bankcrm.config.env import env_int  # noqa: E402
 from bankcrm.config.settings import *  # noqa: E402,F403
 
 DEBUG = False
-if set(FIELD_ENCRYPTION_KEYS) & set(DEVELOPMENT_FIELD_KEYS) or BLIND_INDEX_KEY in {  # noqa: F405
-    SECRET_KEY,  # noqa: F405
-    DEVELOPMENT_INDEX_KEY,  # noqa: F405
-}:
+if (
+    set(FIELD_ENCRYPTION_KEYS) & set(DEVELOPMENT_FIELD_KEYS)  # noqa: F405
+    or BLIND_INDEX_KEY in {SECRET_KEY, DEVELOPMENT_INDEX_KEY}  # noqa: F405
+    or WAREHOUSE_KEY in {SECRET_KEY, BLIND_INDEX_KEY, DEVELOPMENT_WAREHOUSE_KEY}  # noqa: F405
+):
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured(
-        "Production needs its own field and index keys, separate from SECRET_KEY."
+        "Production needs its own field, index and warehouse keys, each separate from SECRET_KEY "
+        "and from one another."
     )
 WHITENOISE_USE_FINDERS = False
 WHITENOISE_AUTOREFRESH = False

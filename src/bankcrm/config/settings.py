@@ -29,6 +29,12 @@ BLIND_INDEX_KEY = env("BANKCRM_INDEX_KEY", DEVELOPMENT_INDEX_KEY)
 # Only while the index key is rotated: the old key, so searches still find rows not yet
 # re-indexed by `bankcrm rotate_keys --index` (docs/security.md). Remove it afterwards.
 BLIND_INDEX_KEY_PREVIOUS = env("BANKCRM_INDEX_KEY_PREVIOUS", "")
+# The warehouse's pseudonym key: account numbers appear in the lake only as keyed digests under
+# it (analytics `account_key`). Separate from the index key, so rotating that key (which
+# rewrites the operational blind indexes) leaves years of warehouse history linked. Changing
+# it means re-keying the warehouse (docs/security.md).
+DEVELOPMENT_WAREHOUSE_KEY = "dev-only-warehouse-pseudonym-key"
+WAREHOUSE_KEY = env("BANKCRM_WAREHOUSE_KEY", DEVELOPMENT_WAREHOUSE_KEY)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -315,7 +315,7 @@ _CUSTOMER_FIELDS = [
 ]
 _HOLDING_FIELDS = [
     ("holding_id", "pk"),
-    ("account_key", "account_number_bidx"),
+    ("account_key", "account_number"),  # decrypted here, pseudonymised below
     ("customer_id", "customer_id"),
     ("product_code", "product__code"),
     ("product_type", "product__type"),
@@ -377,6 +377,15 @@ def _sync_table(
                 "birth_year", pa.array([b.year if b else None for b in births], pa.int32())
             )
             rows = _with_tags_and_consents(rows)
+        if table == "holdings":
+            from bankcrm.analytics.ingest import account_keys
+
+            numbers = rows.column("account_key").to_pylist()
+            rows = rows.set_column(
+                rows.schema.get_field_index("account_key"),
+                "account_key",
+                pa.array(account_keys(numbers), pa.string()),
+            )
         rows = rows.append_column(
             "synced_at", pa.array([sync_time] * rows.num_rows, pa.timestamp("us", "UTC"))
         )
