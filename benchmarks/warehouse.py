@@ -229,12 +229,17 @@ def realtime(lake: Path, batches: int, size: int, port: int, accounts: int) -> d
     _record, token = api_token_create(staff=admin, name=f"bench {time.time()}")
     # The batch loads above left their rows for the background worker to deliver to the hook;
     # a worker that has caught up is the state in which pushes arrive, so start from there.
-    from bankcrm.analytics import lake
+    from bankcrm.analytics import lake as lake_store
     from bankcrm.analytics.models import HookCursor
 
-    caught_up = lake.last_file_id("transactions")
+    caught_up = lake_store.last_file_id("transactions")
     for name in ("live_balances",):
         HookCursor.objects.update_or_create(name=name, defaults={"last_file_id": caught_up})
+    import socket
+
+    with socket.socket() as probe:  # the port must be free: another server's answers are not ours
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise SystemExit(f"port {port} is already in use; pass --port")
     server = subprocess.Popen(  # noqa: S603 - our own command
         [str(BIN / "bankcrm"), "runserver", f"127.0.0.1:{port}", "--noreload"],
         env=_env(lake),
@@ -249,7 +254,7 @@ def realtime(lake: Path, batches: int, size: int, port: int, accounts: int) -> d
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/api/openapi.json", timeout=2)  # noqa: S310
                 break
             except OSError:
-                if time.monotonic() > deadline:
+                if time.monotonic() > deadline or server.poll() is not None:
                     raise
                 time.sleep(0.5)
         base = datetime(2026, 6, 1, tzinfo=UTC)
