@@ -309,6 +309,14 @@ def test_performance_sales_channels_and_balances(inputs):
         ("10", 1, D(2)),
         ("12", 1, D(1)),
     ]
+    assert [(m.month.month, m.key, m.count, m.customers) for m in found.branch_months] == [
+        (1, "12", 1, 1),
+        (2, "10", 1, 1),
+        (2, "11", 2, 1),  # customer 2's credit card and current account
+        (3, "11", 1, 1),
+        (4, "10", 1, 1),
+        (5, "11", 1, 1),
+    ]
     assert [(b.key, b.amount) for b in found.sales_by_rm] == [
         ("101", D(4)),
         ("100", D(2)),
@@ -452,6 +460,7 @@ DRILLS = [
     ("pareto", "2", Scope(branch_ids=(11, 12)), [2, 5]),
     ("sales", "2026-02|demand_deposit", None, [2]),
     ("sales_branch", "11", None, [2, 5]),
+    ("sales_branch_month", "2026-02|11", None, [2]),
     ("channel", "2026-06|mobile", None, [1]),
     ("acquired", "2026-01", None, [4]),
     ("lost", "2026-04", None, [3]),

@@ -135,6 +135,9 @@ def _performance(found: reports.Performance, L, names) -> list[Section]:
             [_("Branch"), _("Customers"), _("Holdings opened")],
             [[L.branch(b.key), b.customers, int(b.amount)] for b in found.sales_by_branch],
         ),
+        _monthly(
+            _("New holdings by month and branch"), _("Branch"), found.branch_months, L.branch
+        ),
         Section(
             _("New holdings by relationship manager"),
             [_("Relationship manager"), _("Customers"), _("Holdings opened")],

@@ -243,10 +243,17 @@ def customers_visible_to_ids(r: Request, ids: list[int]) -> dict[int, str]:
 
 def _performance(r: Request, found: reports.Performance) -> dict:
     L = r.labels
+    top_branches = {b.key for b in found.sales_by_branch[:8]}
     charts = {
         "sales": _stacked(found.months, found.sales, L.product, "sales"),
         "channels": _stacked(
             found.months, found.channels, L.channel, "channel", measure="amount", chart="stack"
+        ),
+        "branch_months": _stacked(
+            found.months,
+            [v for v in found.branch_months if v.key in top_branches],
+            L.branch,
+            "sales_branch_month",
         ),
         "sales_branch": {
             "type": "hbar",

@@ -616,6 +616,7 @@ class Performance:
     sales: list[MonthValue]  # new holdings by month and product type
     sales_by_branch: list[Bucket]  # holdings opened in the period, by the customer's branch
     sales_by_rm: list[Bucket]
+    branch_months: list[MonthValue]  # holdings opened by month and the customer's branch
     channels: list[MonthValue]  # transactions by month and channel (count, amount)
     balances: list[Bucket]  # current balances of active holdings by product type
     balance_trend: list[MonthValue]  # month-end balances by product type
@@ -666,6 +667,9 @@ def performance(*, scope: Scope | None, period: Period, inputs: dict | None = No
             "by_branch": opened.group_by(key=opened.c_branch.cast("string")).aggregate(
                 customers=opened.customer_id.nunique(), n=opened.count()
             ),
+            "branch_months": opened.group_by(
+                ["month", opened.c_branch.cast("string").fill_null("").name("key")]
+            ).aggregate(count=opened.count(), customers=opened.customer_id.nunique()),
             "by_rm": opened.group_by(key=opened.c_rm.cast("string").fill_null("")).aggregate(
                 customers=opened.customer_id.nunique(), n=opened.count()
             ),
@@ -706,6 +710,7 @@ def performance(*, scope: Scope | None, period: Period, inputs: dict | None = No
         sales=monthly(found["sales"]),
         sales_by_branch=counted(found["by_branch"]),
         sales_by_rm=counted(found["by_rm"]),
+        branch_months=monthly(found["branch_months"]),
         channels=monthly(found["channels"]),
         balances=sorted(
             [Bucket(r["key"], int(r["customers"]), _money(r["amount"])) for r in found["balances"]],
@@ -1069,6 +1074,12 @@ def _sales_branch_drill(b, key, period):
     return h.filter(h.c_branch == _key_int(key[0])).pipe(_ids)
 
 
+def _sales_branch_month_drill(b, key, period):
+    month = _key_month(key[0])
+    h = _opened(b, period)
+    return h.filter((h.month == ibis.literal(month)) & (h.c_branch == _key_int(key[1]))).pipe(_ids)
+
+
 def _sales_rm_drill(b, key, period):
     h = _opened(b, period)
     keep = h.c_rm.isnull() if key[0] == "" else h.c_rm == _key_int(key[0])
@@ -1122,6 +1133,7 @@ DRILLS = {
     "sales": (2, _sales_drill),
     "sales_branch": (1, _sales_branch_drill),
     "sales_rm": (1, _sales_rm_drill),
+    "sales_branch_month": (2, _sales_branch_month_drill),
     "channel": (2, _channel_drill),
     "acquired": (1, _acquired_drill),
     "lost": (1, _lost_drill),
