@@ -74,6 +74,8 @@ def test_refresh_and_update_with_the_optimistic_lock(bank, people):
     refreshed = api.post(f"/segments/{segment_id}/refresh")
     patched = api.patch(f"/segments/{segment_id}", {"version": 1, "definition": BEIJING})
     stale = api.patch(f"/segments/{segment_id}", {"version": 1, "name": "又改"})
+    archived = api.patch(f"/segments/{segment_id}", {"version": 2, "archived": True})
+    refused = api.post(f"/segments/{segment_id}/refresh")
     # then
     assert refreshed.status_code == 200
     assert refreshed.json()["trigger"] == "manual"
@@ -81,6 +83,8 @@ def test_refresh_and_update_with_the_optimistic_lock(bank, people):
     assert patched.status_code == 200
     assert (patched.json()["version"], patched.json()["member_count"]) == (2, 2)
     assert stale.status_code == 409
+    assert (archived.status_code, archived.json()["archived"]) == (200, True)
+    assert refused.status_code == 422  # an archived segment is not refreshed
     assert SegmentRefresh.objects.filter(segment_id=segment_id).count() == 3
 
 

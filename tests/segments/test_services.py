@@ -178,6 +178,25 @@ def test_only_staff_in_scope_see_a_segment(bank, people):
     ] * 4
 
 
+def test_a_customers_segments_as_each_viewer_sees_them(bank, people):
+    # given
+    from bankcrm.segments.selectors import customer_segments
+
+    mine = services.segment_create(actor=bank.rm, name="北京客户", definition=BEIJING)
+    branch = services.segment_create(actor=bank.bj_manager, name="女性", definition=WOMEN)
+    gone = services.segment_create(actor=bank.bj_manager, name="旧的", definition=WOMEN)
+    services.segment_archive(actor=bank.bj_manager, segment=gone, version=gone.version)
+    # when
+    seen = {
+        name: [
+            s.name for s in customer_segments(actor=getattr(bank, name), customer_id=people.a.pk)
+        ]
+        for name in ("rm", "bj_manager", "sh_manager")
+    }
+    # then
+    assert seen == {"rm": [mine.name], "bj_manager": [mine.name, branch.name], "sh_manager": []}
+
+
 def test_the_preview_counts_within_the_viewers_scope(bank, people):
     # when
     parsed = services.definition_parse(WOMEN)

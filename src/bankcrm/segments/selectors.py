@@ -154,6 +154,13 @@ def change_page(
     )
 
 
+def customer_segments(*, actor, customer_id: int) -> list[Segment]:
+    """The segments (visible to the actor, not archived) a customer belongs to, by name; for the
+    customer 360 page (the customer itself checked by the caller through `customer_get`)."""
+    ids = SegmentMember.objects.filter(customer_id=customer_id).values("segment_id")
+    return list(segments_visible_to(actor).filter(pk__in=ids, archived=False).order_by("name"))
+
+
 def refresh_history(*, segment: Segment, limit: int = 60) -> list[SegmentRefresh]:
     """The last refreshes, oldest first (for the chart)."""
     rows = list(SegmentRefresh.objects.filter(segment=segment).order_by("-at", "-id")[:limit])
