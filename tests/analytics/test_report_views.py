@@ -238,3 +238,17 @@ def test_staff_without_the_permission_are_refused(bank, book):
     assert export.status_code == 403
     assert "/reports/" not in home.content.decode()
     assert not AuditEvent.objects.filter(action="report.export").exists()
+
+
+@pytest.mark.parametrize("page", ["", "profiling/", "profitability/", "product/"])
+def test_a_report_page_reads_a_fixed_number_of_rows_from_the_database(
+    bank, book, page, django_assert_max_num_queries
+):
+    # given: the page once, so the session's first-request work is done
+    client = _client(bank.bj_manager)
+    client.get(f"/reports/{page}")
+    # when / then: the figures come from the warehouse; the operational database answers
+    # the session, the staff member, the branch choices, the names of branches and RMs and the
+    # customers named on the page, whatever the number of customers
+    with django_assert_max_num_queries(15):
+        assert client.get(f"/reports/{page}").status_code == 200
