@@ -247,3 +247,41 @@ def test_daily_balances_load_once_and_feed_the_balance_trend(accounts, tmp_path)
         queries.BalancePoint(day=date(2024, 2, 1), balance=Decimal("150.00")),
         queries.BalancePoint(day=date(2024, 2, 2), balance=Decimal("90.00")),
     ]
+
+
+def test_files_written_before_a_column_was_added_read_it_as_null(lake, tmp_path):
+    # given a customers snapshot file written without the later tags/consent columns
+    from bankcrm.analytics import lake as lake_store
+    from bankcrm.analytics import schema
+    from bankcrm.analytics.models import LakeFile
+    from bankcrm.analytics.segments import members, parse
+
+    old_columns = [
+        n for n in schema.CUSTOMERS.schema.names if n not in ("tags", "marketing_consents")
+    ]
+    arrow = schema.CUSTOMERS.schema.to_pyarrow()
+    old = pa.table(
+        {
+            "customer_id": pa.array([1], pa.int64()),
+            "birth_year": pa.array([1980], pa.int32()),
+            "aum": pa.array([Decimal("10.00")], pa.decimal128(18, 2)),
+            "synced_at": pa.array([datetime(2026, 1, 1, tzinfo=UTC)], pa.timestamp("us", "UTC")),
+        }
+    )
+    for name in old_columns:
+        if name not in old.column_names:
+            old = old.append_column(name, pa.nulls(1, arrow.field(name).type))
+    staged = lake_store.staging_path()
+    pq.write_table(old.select(old_columns), staged)
+    lake_store.commit(table="customers", staged=staged, rows=1, source=LakeFile.Source.SYNC)
+    # when both readers read it
+    rows = tables.to_arrow(tables.table("customers")).to_pylist()
+    found = members(
+        parse({"op": "and", "conditions": [{"field": "age", "op": "gt", "value": 1}]}),
+        as_of=date(2026, 6, 30),
+    )
+    # then the missing columns are NULL and queries run
+    assert [(r["customer_id"], r["tags"], r["marketing_consents"]) for r in rows] == [
+        (1, None, None)
+    ]
+    assert found == [1]

@@ -30,6 +30,7 @@ from typing import Any
 import ibis
 import pyarrow as pa
 from django.conf import settings
+from ibis.backends.sql.datatypes import DuckDBType
 
 from bankcrm.analytics.schema import TableSpec
 
@@ -115,6 +116,17 @@ class Warehouse(ABC):
             **{name: table[name].cast(dtype) for name, dtype in spec.schema.items()}
         )
 
+    @staticmethod
+    def conform_read(table: ibis.Table, schema: ibis.Schema) -> ibis.Table:
+        """Like `conform`, for stored files: a column added to a table after some of its files
+        were written reads as NULL from those (and from all of them, if none has it yet)."""
+        return table.select(
+            **{
+                name: table[name].cast(dtype) if name in table.columns else ibis.null(dtype)
+                for name, dtype in schema.items()
+            }
+        )
+
     def close(self) -> None:  # noqa: B027 - optional hook
         pass
 
@@ -172,7 +184,7 @@ class DuckDBWarehouse(Warehouse):
                 for old in list(views)[:128]:
                     con.raw_sql(f"DROP VIEW IF EXISTS {old}")
                     del views[old]
-            table = self.conform(con.table(name), spec)
+            table = self.conform_read(con.table(name), spec.schema)
             views[name] = table
         return table
 
@@ -207,7 +219,13 @@ class DuckDBWarehouse(Warehouse):
             return
         self.unbind(name)
         files = ", ".join("'" + f.replace("'", "''") + "'" for f in sorted(_duckdb_globs(paths)))
-        columns = ", ".join(f'"{c}"' for c in schema.names)
+        stored = self._stored_columns(files)
+        columns = ", ".join(
+            f'"{c}"'
+            if c in stored
+            else f'CAST(NULL AS {DuckDBType.from_ibis(t).sql("duckdb")}) AS "{c}"'
+            for c, t in schema.items()
+        )
         select = (
             f"SELECT {columns} "  # noqa: S608 - paths from the catalogue, names from the schema
             f"FROM read_parquet([{files}], union_by_name = true)"
@@ -221,6 +239,23 @@ class DuckDBWarehouse(Warehouse):
                 f'CREATE TEMP TABLE {name} AS {select} WHERE "{column}" = {int(value)}'
             )
             self._local.made[name] = "TABLE"
+
+    def _stored_columns(self, files: str) -> frozenset[str]:
+        """The columns these files hold between them (their footers, read once per set)."""
+        known: dict[str, frozenset[str]] = self._local.__dict__.setdefault("columns", {})
+        found = known.get(files)
+        if found is None:
+            rows = (
+                self._raw()
+                .execute(
+                    f"DESCRIBE SELECT * FROM read_parquet([{files}], union_by_name = true)"  # noqa: S608
+                )
+                .fetchall()
+            )
+            found = known[files] = frozenset(row[0] for row in rows)
+            if len(known) > 512:
+                known.clear()
+        return found
 
     def run_arrow(self, sql: str) -> pa.Table:
         return self._raw().sql(sql).to_arrow_table()
@@ -299,7 +334,7 @@ class SparkWarehouse(Warehouse):
         session = con._session
         if not session.catalog.tableExists(name):
             session.read.option("mergeSchema", "true").parquet(*files).createOrReplaceTempView(name)
-        return self.conform(con.table(name), spec)
+        return self.conform_read(con.table(name), spec.schema)
 
     def write(self, expr: ibis.Table, path: Path) -> None:
         self.connection().to_parquet(expr, str(path))
@@ -332,7 +367,17 @@ class SparkWarehouse(Warehouse):
             return
         session = self.connection()._session
         frame = session.read.option("mergeSchema", "true").parquet(*sorted(str(p) for p in paths))
-        frame = frame.select(*schema.names)
+        from ibis.backends.pyspark.datatypes import PySparkType
+        from pyspark.sql import functions
+
+        frame = frame.select(
+            *[
+                frame[c]
+                if c in frame.columns
+                else functions.lit(None).cast(PySparkType.from_ibis(t)).alias(c)
+                for c, t in schema.items()
+            ]
+        )
         if equals is not None:
             column, value = equals
             frame = frame.filter(frame[column] == int(value)).cache()
