@@ -157,3 +157,28 @@ def test_only_roles_that_refresh_see_the_page(bank, client):
     client.force_login(bank.rm)
     assert client.get(reverse("analytics:values")).status_code == 403
     assert client.post(reverse("analytics:values_refresh")).status_code == 403
+
+
+def test_the_360_lists_the_segments_the_customer_is_in(history, bank, client):
+    from django.urls import reverse
+
+    from bankcrm.segments.services import segment_create
+
+    alice, bob = history["alice"], history["bob"]
+    mine = segment_create(
+        actor=bank.rm,
+        name="常用手机银行",
+        definition={
+            "op": "and",
+            "conditions": [
+                {"field": "tx_count", "op": "gte", "value": 2, "window_days": 3660},
+            ],
+        },
+    )
+    client.force_login(bank.rm)
+    # when
+    shown = client.get(reverse("analytics:customer_values", args=[alice.pk])).content.decode()
+    other = client.get(reverse("analytics:customer_values", args=[bob.pk])).content.decode()
+    # then: Alice (three transactions) is in it, Bob (one) is not
+    assert f'href="/segments/{mine.pk}/">常用手机银行</a>' in shown
+    assert 'id="customer-segments"' not in other

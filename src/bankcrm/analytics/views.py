@@ -128,8 +128,15 @@ def customer_values(request: HttpRequest, pk: int) -> HttpResponse:
     """The 360's value card: standard segmentations and values of the last refresh, and their
     change since the refresh before it."""
     customer = customer_get(actor=request.user, pk=pk)
+    from bankcrm.segments.selectors import customer_segments
+
     current, previous = valuation.customer_values(customer_id=customer.pk)
-    context = {"customer": customer, "current": current, "previous": previous}
+    context = {
+        "customer": customer,
+        "current": current,
+        "previous": previous,
+        "segments": customer_segments(actor=request.user, customer_id=customer.pk),
+    }
     if current is not None:
         previous = previous or {}
         context.update(

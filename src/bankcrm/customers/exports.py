@@ -45,7 +45,7 @@ def max_rows() -> int:
     return getattr(settings, "EXPORT_MAX_ROWS", DEFAULT_MAX_ROWS)
 
 
-def _row(customer: Customer, language: str) -> dict:
+def export_row(customer: Customer, language: str) -> dict:
     return {
         "number": customer.number,
         "name": customer.name,
@@ -132,7 +132,7 @@ def customer_export(
         title=_("Customers"),
         basename="customers",
         columns=COLUMNS,
-        rows=[_row(c, language) for c in customers],
+        rows=[export_row(c, language) for c in customers],
         masked=not unmasked,
     )
     with transaction.atomic():

@@ -292,7 +292,7 @@ def segment_export(
     Masked unless the actor may also reveal and asks for clear values. PermissionDenied (audited
     as denied), ValidationError (reason, format, more than EXPORT_MAX_ROWS), ExportUnavailable.
     """
-    from bankcrm.customers.exports import COLUMNS, _row, max_rows
+    from bankcrm.customers.exports import COLUMNS, export_row, max_rows
 
     reason = (reason or "").strip()
     changes: dict[str, Any] = {"format": fmt, "masked": not unmasked, "segment": segment.pk}
@@ -333,7 +333,7 @@ def segment_export(
         title=_("Segment members"),  # not the name: sheet titles refuse some characters
         basename="segment",
         columns=COLUMNS,
-        rows=[_row(c, language) for c in customers],
+        rows=[export_row(c, language) for c in customers],
         masked=not unmasked,
     )
     with transaction.atomic():
