@@ -45,6 +45,42 @@ def max_rows() -> int:
     return getattr(settings, "EXPORT_MAX_ROWS", DEFAULT_MAX_ROWS)
 
 
+def export_check(
+    *,
+    actor,
+    fmt: str,
+    reason: str,
+    unmasked: bool,
+    action: str,
+    object_type: str,
+    changes: dict,
+    object_id: object = "",
+) -> None:
+    """Before any export of customers: PermissionDenied (audited as denied) without the export
+    permission, or without the reveal permission for unmasked values; ValidationError for an
+    unknown format or a missing reason."""
+    needed = [EXPORT_PERMISSION] + ([UNMASKED_PERMISSION] if unmasked else [])
+    missing = [perm for perm in needed if not actor.has_perm(perm)]
+    if missing:
+        audit_record(
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            changes=changes,
+            reason=reason,
+            outcome="denied",
+        )
+        raise PermissionDenied(missing[0])
+    errors = {}
+    if fmt not in FORMATS:
+        errors["format"] = _("Choose CSV, Excel or PDF.")
+    if len(reason) < 4:
+        errors["reason"] = _("State why you need this export.")
+    if errors:
+        raise ValidationError(errors)
+
+
 def export_row(customer: Customer, language: str) -> dict:
     return {
         "number": customer.number,
@@ -93,25 +129,15 @@ def customer_export(
     """
     reason = (reason or "").strip()
     changes = {"format": fmt, "masked": not unmasked, "filters": _audited_filters(filters)}
-    needed = [EXPORT_PERMISSION] + ([UNMASKED_PERMISSION] if unmasked else [])
-    missing = [perm for perm in needed if not actor.has_perm(perm)]
-    if missing:
-        audit_record(
-            actor=actor,
-            action="customer.export",
-            object_type="customer",
-            changes=changes,
-            reason=reason,
-            outcome="denied",
-        )
-        raise PermissionDenied(missing[0])
-    errors = {}
-    if fmt not in FORMATS:
-        errors["format"] = _("Choose CSV, Excel or PDF.")
-    if len(reason) < 4:
-        errors["reason"] = _("State why you need this export.")
-    if errors:
-        raise ValidationError(errors)
+    export_check(
+        actor=actor,
+        fmt=fmt,
+        reason=reason,
+        unmasked=unmasked,
+        action="customer.export",
+        object_type="customer",
+        changes=changes,
+    )
     limit = max_rows()
     try:
         found = customer_search(actor=actor, filters=filters)

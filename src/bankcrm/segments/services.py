@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -23,7 +23,7 @@ from bankcrm.analytics import segments as analytics
 from bankcrm.analytics.segments import DefinitionError, Group
 from bankcrm.audit.services import audit_record
 from bankcrm.common.errors import ConflictError, ensure_perm
-from bankcrm.common.exports import FORMATS, ExportFile, render
+from bankcrm.common.exports import ExportFile, render
 from bankcrm.org.models import Staff
 from bankcrm.segments.models import (
     Segment,
@@ -36,7 +36,7 @@ from bankcrm.segments.selectors import segment_members, staff_scope
 logger = logging.getLogger(__name__)
 
 ADD, CHANGE = "segments.add_segment", "segments.change_segment"
-EXPORT, UNMASKED = "customers.export_customer", "customers.reveal_customer"
+EXPORT = "customers.export_customer"
 BATCH = 500  # ids per statement (SQLite allows 999 parameters)
 
 
@@ -292,30 +292,20 @@ def segment_export(
     Masked unless the actor may also reveal and asks for clear values. PermissionDenied (audited
     as denied), ValidationError (reason, format, more than EXPORT_MAX_ROWS), ExportUnavailable.
     """
-    from bankcrm.customers.exports import COLUMNS, export_row, max_rows
+    from bankcrm.customers.exports import COLUMNS, export_check, export_row, max_rows
 
     reason = (reason or "").strip()
     changes: dict[str, Any] = {"format": fmt, "masked": not unmasked, "segment": segment.pk}
-    needed = [EXPORT] + ([UNMASKED] if unmasked else [])
-    missing = [perm for perm in needed if not actor.has_perm(perm)]
-    if missing:
-        audit_record(
-            actor=actor,
-            action="segment.export",
-            object_type="segment",
-            object_id=segment.pk,
-            changes=changes,
-            reason=reason,
-            outcome="denied",
-        )
-        raise PermissionDenied(missing[0])
-    errors = {}
-    if fmt not in FORMATS:
-        errors["format"] = _("Choose CSV, Excel or PDF.")
-    if len(reason) < 4:
-        errors["reason"] = _("State why you need this export.")
-    if errors:
-        raise ValidationError(errors)
+    export_check(
+        actor=actor,
+        fmt=fmt,
+        reason=reason,
+        unmasked=unmasked,
+        action="segment.export",
+        object_type="segment",
+        object_id=segment.pk,
+        changes=changes,
+    )
     limit = max_rows()
     customers = list(
         segment_members(actor=actor, segment=segment)
