@@ -12,9 +12,11 @@ NOBODY = Scope(branch_ids=())
 
 def scope_of(actor) -> Scope | None:
     """None for the whole bank; a branch subtree; or the RM's own book. Staff who may not see
-    customers see nobody."""
-    if not getattr(actor, "is_authenticated", False) or not actor.has_perm(
-        "customers.view_customer"
+    customers (or are no longer active: a segment's former owner) see nobody."""
+    if (
+        not getattr(actor, "is_authenticated", False)
+        or not getattr(actor, "is_active", False)
+        or not actor.has_perm("customers.view_customer")
     ):
         return NOBODY
     if actor.scope == StaffScope.ALL:
@@ -22,7 +24,7 @@ def scope_of(actor) -> Scope | None:
     if actor.scope == StaffScope.BRANCH_SUBTREE:
         if actor.branch.parent_id is None:
             return None  # head office's subtree is the bank
-        return Scope(branch_ids=tuple(branch_subtree_ids(actor.branch)))
+        return Scope(branch_ids=tuple(sorted(branch_subtree_ids(actor.branch))))
     return Scope(rm_id=actor.pk)
 
 

@@ -155,7 +155,6 @@ def customer_values(request: HttpRequest, pk: int) -> HttpResponse:
                     for name in ("contribution", "clv", "contribution_rank")
                     if previous.get(name) is not None and current[name] is not None
                 },
-                "assumptions": valuation.assumptions(),
                 "retention_pct": current["retention"] * 100,
                 "discount_pct": valuation.assumptions()["discount_rate"] * 100,
             }

@@ -153,10 +153,42 @@ def customer_export(
             % {"limit": f"{limit:,}"},
             code="too_many",
         )
-    exported = render(
-        fmt,
+    return export_file(
+        actor=actor,
+        customers=customers,
+        fmt=fmt,
+        unmasked=unmasked,
+        reason=reason,
+        language=language,
         title=_("Customers"),
         basename="customers",
+        action="customer.export",
+        object_type="customer",
+        changes=changes,
+    )
+
+
+def export_file(
+    *,
+    actor,
+    customers: list[Customer],
+    fmt: str,
+    unmasked: bool,
+    reason: str,
+    language: str,
+    title: str,
+    basename: str,
+    action: str,
+    object_type: str,
+    changes: dict,
+    object_id: object = "",
+) -> ExportFile:
+    """Customers (already checked by `export_check` and counted) as a file with the customer
+    export's columns, masked unless asked otherwise; the export and its rows are audited."""
+    exported = render(
+        fmt,
+        title=title,
+        basename=basename,
         columns=COLUMNS,
         rows=[export_row(c, language) for c in customers],
         masked=not unmasked,
@@ -164,8 +196,9 @@ def customer_export(
     with transaction.atomic():
         audit_record(
             actor=actor,
-            action="customer.export",
-            object_type="customer",
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
             changes={**changes, "rows": len(customers), "customers": [c.pk for c in customers]},
             reason=reason,
         )

@@ -16,31 +16,16 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from bankcrm.analytics import segments as analytics
-from bankcrm.analytics.segments import Group, Scope
+from bankcrm.analytics.segments import Group
+from bankcrm.analytics.viewer import scope_of
 from bankcrm.common import masking
 from bankcrm.common.errors import ensure_perm
 from bankcrm.customers.models import Customer, Gender
 from bankcrm.customers.selectors import customers_visible_to
 from bankcrm.org.roles import Scope as StaffScope
-from bankcrm.org.selectors import branch_subtree_ids
 from bankcrm.segments.models import Segment, SegmentChange, SegmentMember, SegmentRefresh
 
 VIEW = "segments.view_segment"
-NOBODY = Scope(branch_ids=())
-
-
-def staff_scope(staff) -> Scope | None:
-    """The warehouse scope of a member of staff, as `customers_visible_to` scopes the database:
-    None for the whole bank, the branch subtree's ids, or the RM's own book."""
-    if not getattr(staff, "is_active", False) or not staff.has_perm("customers.view_customer"):
-        return NOBODY
-    if staff.scope == StaffScope.ALL:
-        return None
-    if staff.scope == StaffScope.BRANCH_SUBTREE:
-        if staff.branch.parent_id is None:
-            return None  # head office's subtree is the bank
-        return Scope(branch_ids=tuple(sorted(branch_subtree_ids(staff.branch))))
-    return Scope(rm_id=staff.pk)
 
 
 def segments_visible_to(actor) -> QuerySet[Segment]:
@@ -204,7 +189,7 @@ class PreviewView:
 def segment_preview(*, actor, definition: Group) -> PreviewView:
     """Count, a few members and the distribution of key attributes, in the actor's scope."""
     ensure_perm(actor, VIEW)
-    found = analytics.preview(definition, scope=staff_scope(actor))
+    found = analytics.preview(definition, scope=scope_of(actor))
     customers = customers_visible_to(actor).in_bulk(found.sample)
     sample = [
         SampleCustomer(c.pk, c.number or "", masking.mask("name", c.name))

@@ -21,9 +21,10 @@ from django.utils.translation import gettext as _
 
 from bankcrm.analytics import segments as analytics
 from bankcrm.analytics.segments import DefinitionError, Group
+from bankcrm.analytics.viewer import scope_of
 from bankcrm.audit.services import audit_record
 from bankcrm.common.errors import ConflictError, ensure_perm
-from bankcrm.common.exports import ExportFile, render
+from bankcrm.common.exports import ExportFile
 from bankcrm.org.models import Staff
 from bankcrm.segments.models import (
     Segment,
@@ -31,7 +32,7 @@ from bankcrm.segments.models import (
     SegmentMember,
     SegmentRefresh,
 )
-from bankcrm.segments.selectors import segment_members, staff_scope
+from bankcrm.segments.selectors import segment_members
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ def _owner(segment: Segment) -> Staff:
 
 
 def _evaluate(definition: Group, owner: Staff) -> list[int]:
-    return analytics.members(definition, scope=staff_scope(owner))
+    return analytics.members(definition, scope=scope_of(owner))
 
 
 def _chunks(ids: list[int]):
@@ -292,7 +293,7 @@ def segment_export(
     Masked unless the actor may also reveal and asks for clear values. PermissionDenied (audited
     as denied), ValidationError (reason, format, more than EXPORT_MAX_ROWS), ExportUnavailable.
     """
-    from bankcrm.customers.exports import COLUMNS, export_check, export_row, max_rows
+    from bankcrm.customers.exports import export_check, export_file, max_rows
 
     reason = (reason or "").strip()
     changes: dict[str, Any] = {"format": fmt, "masked": not unmasked, "segment": segment.pk}
@@ -318,24 +319,20 @@ def segment_export(
             % {"limit": f"{limit:,}"},
             code="too_many",
         )
-    exported = render(
-        fmt,
+    return export_file(
+        actor=actor,
+        customers=customers,
+        fmt=fmt,
+        unmasked=unmasked,
+        reason=reason,
+        language=language,
         title=_("Segment members"),  # not the name: sheet titles refuse some characters
         basename="segment",
-        columns=COLUMNS,
-        rows=[export_row(c, language) for c in customers],
-        masked=not unmasked,
+        action="segment.export",
+        object_type="segment",
+        object_id=segment.pk,
+        changes=changes,
     )
-    with transaction.atomic():
-        audit_record(
-            actor=actor,
-            action="segment.export",
-            object_type="segment",
-            object_id=segment.pk,
-            changes={**changes, "rows": len(customers), "customers": [c.pk for c in customers]},
-            reason=reason,
-        )
-    return exported
 
 
 def schedule_interval() -> int:
