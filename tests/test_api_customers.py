@@ -566,8 +566,9 @@ def test_360_uses_a_constant_number_of_queries(
     bank, rich_customer, who, django_assert_max_num_queries
 ):
     # given: a warmed-up token (last_used_at recorded), more rows than the fixture alone;
-    # 13 = token 1 + subtree ids 2 (branch scope) + customer 1 + relationships 2 + holdings,
-    # interactions, tasks, consents, lifecycle, history, tags 1 each
+    # 15 = token 1 + subtree ids 2 (branch scope) + customer 1 + relationships 2 + holdings,
+    # interactions, tasks, consents, lifecycle, history, tags 1 each + the timeline's providers
+    # (interactions 1, tasks done 1)
     customer, _spouse = rich_customer
     api = Api(getattr(bank, who))
     assert api.get(f"/customers/{customer.pk}/360").status_code == 200
@@ -580,7 +581,7 @@ def test_360_uses_a_constant_number_of_queries(
             kind="household",
         )
     # when / then
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(15):
         response = api.get(f"/customers/{customer.pk}/360")
     assert response.status_code == 200
     assert len(response.json()["recent_interactions"]) == 6

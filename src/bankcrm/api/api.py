@@ -12,8 +12,11 @@ from bankcrm.api.auth import StaffSessionAuth, TokenAuth
 from bankcrm.customers.api import router as customers_router
 from bankcrm.integration.api import router as integration_router
 from bankcrm.interactions.api import router as interactions_router
+from bankcrm.people.api import router as people_router
 from bankcrm.products.api import router as products_router
+from bankcrm.sales.api import router as sales_router
 from bankcrm.segments.api import router as segments_router
+from bankcrm.service.api import router as service_router
 
 DESCRIPTION = """
 Customer master data, holdings, interactions and tasks of bankcrm.
@@ -56,3 +59,6 @@ api.add_router("/v1/", products_router)
 api.add_router("/v1/", interactions_router)
 api.add_router("/v1/", integration_router)
 api.add_router("/v1/", segments_router)
+api.add_router("/v1/", sales_router)
+api.add_router("/v1/", service_router)
+api.add_router("/v1/", people_router)

@@ -60,6 +60,10 @@ INSTALLED_APPS = [
     "bankcrm.analytics",
     "bankcrm.integration",
     "bankcrm.segments",
+    "bankcrm.messaging",
+    "bankcrm.sales",
+    "bankcrm.service",
+    "bankcrm.people",
 ]
 
 MIDDLEWARE = [

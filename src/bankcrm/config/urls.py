@@ -9,6 +9,10 @@ urlpatterns = [
     path("customers/", include("bankcrm.customers.urls")),
     path("audit/", include("bankcrm.audit.urls")),
     path("segments/", include("bankcrm.segments.urls")),
+    path("messaging/", include("bankcrm.messaging.urls")),
+    path("sales/", include("bankcrm.sales.urls")),
+    path("service/", include("bankcrm.service.urls")),
+    path("people/", include("bankcrm.people.urls")),
     path("", include("bankcrm.analytics.urls")),
     path("", include("bankcrm.interactions.urls")),
 ]

@@ -50,6 +50,7 @@ from bankcrm.customers.models import (
 )
 from bankcrm.interactions.api import InteractionOut, TaskOut
 from bankcrm.interactions.models import Task
+from bankcrm.interactions.selectors import interactions_of
 from bankcrm.org.roles import Role
 from bankcrm.org.selectors import branches_visible_to, relationship_managers_visible_to
 from bankcrm.products.api import HoldingOut
@@ -281,10 +282,20 @@ class LifecycleOut(Schema):
     events: list[LifecycleEventOut]
 
 
+class TimelineEntryOut(Schema):
+    at: datetime
+    kind: str = Field(description="interaction, task, lead, opportunity, case, survey, ...")
+    kind_label: str
+    title: str
+    detail: str
+    actor: str
+
+
 class Customer360Out(Schema):
     customer: CustomerOut
     holdings: list[HoldingOut]
     recent_interactions: list[InteractionOut]
+    timeline: list[TimelineEntryOut]
     open_tasks: list[TaskOut]
     relationships: list[RelationshipOut]
     consents: list[ConsentOut]
@@ -466,8 +477,8 @@ def customer_update(request: HttpRequest, customer_id: Id, payload: CustomerPatc
     "/customers/{customer_id}/360",
     response={200: Customer360Out, **ERRORS},
     summary="Customer 360",
-    description="Profile, holdings, recent interactions, open tasks, relationships, consent "
-    "and lifecycle in one read (a constant number of queries).",
+    description="Profile, holdings, recent interactions, the timeline of every domain, open "
+    "tasks, relationships, consent and lifecycle in one read (a constant number of queries).",
 )
 def customer_360(request: HttpRequest, customer_id: Id):
     view = selectors.customer_360(actor=request.auth, pk=customer_id)
@@ -475,7 +486,8 @@ def customer_360(request: HttpRequest, customer_id: Id):
     return {
         "customer": customer,
         "holdings": view.holdings,
-        "recent_interactions": view.interactions,
+        "recent_interactions": interactions_of(customer_id=customer.pk),
+        "timeline": view.timeline,
         "open_tasks": [task for task in view.tasks if task.status == Task.Status.OPEN],
         "relationships": [_relationship(r) for r in view.relationships],
         "consents": view.consents,

@@ -169,7 +169,7 @@ class Customer360:
 
     customer: Customer
     holdings: list
-    interactions: list
+    timeline: list  # customers.timeline.TimelineEntry, newest first, from every domain
     tasks: list
     relationships: list
     consents: list[ConsentCell]
@@ -204,7 +204,8 @@ def consent_grid(*, customer: Customer) -> list[ConsentCell]:
 def customer_360(*, actor, pk: int) -> Customer360:
     from bankcrm.audit.selectors import customer_history
     from bankcrm.customers.services import lifecycle_next_stages
-    from bankcrm.interactions.selectors import interactions_of, tasks_of
+    from bankcrm.customers.timeline import customer_timeline
+    from bankcrm.interactions.selectors import tasks_of
     from bankcrm.products.selectors import holdings_of
 
     customer = customer_get(actor=actor, pk=pk)
@@ -221,7 +222,7 @@ def customer_360(*, actor, pk: int) -> Customer360:
     return Customer360(
         customer=customer,
         holdings=list(holdings_of(customer_id=customer.pk)),
-        interactions=list(interactions_of(customer_id=customer.pk)),
+        timeline=customer_timeline(actor=actor, customer=customer),
         tasks=list(tasks_of(customer_id=customer.pk)),
         relationships=relationships,
         consents=consent_grid(customer=customer),

@@ -6,3 +6,9 @@ class InteractionsConfig(AppConfig):
     name = "bankcrm.interactions"
     label = "interactions"
     verbose_name = _("Interactions and tasks")
+
+    def ready(self) -> None:
+        from bankcrm.customers.timeline import register
+        from bankcrm.interactions.selectors import timeline_entries
+
+        register("interactions", timeline_entries)

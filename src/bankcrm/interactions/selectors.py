@@ -51,3 +51,34 @@ def my_recent_interactions(*, actor, limit: int = 10) -> QuerySet[Interaction]:
         .select_related("customer")
         .order_by("-occurred_at", "-id")[:limit]
     )
+
+
+def timeline_entries(*, actor, customer, limit: int):
+    """The customer's interactions and tasks for the 360 timeline (customers.timeline)."""
+    from django.utils.translation import gettext as _
+
+    from bankcrm.customers.timeline import TimelineEntry
+    from bankcrm.org.templatetags.bankcrm_ui import channel_icon
+
+    if actor.has_perm("interactions.view_interaction"):
+        for i in interactions_of(customer_id=customer.pk, limit=limit):
+            yield TimelineEntry(
+                at=i.occurred_at,
+                kind="interaction",
+                kind_label=str(i.get_channel_display()),
+                icon=channel_icon(i.channel),
+                title=i.subject,
+                detail=" · ".join(filter(None, [str(i.get_outcome_display()), i.notes])),
+                actor=i.staff.display_name or i.staff.username,
+            )
+    if actor.has_perm("interactions.view_task"):
+        done = Task.objects.filter(customer_id=customer.pk, status=Task.Status.DONE)
+        for t in done.select_related("assignee").order_by("-completed_at")[:limit]:
+            yield TimelineEntry(
+                at=t.completed_at,
+                kind="task",
+                kind_label=_("Task done"),
+                icon="bi-check2-square",
+                title=t.title,
+                actor=t.assignee.display_name or t.assignee.username,
+            )

@@ -112,6 +112,17 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.AUDITOR: frozenset(_VIEW | {"audit.view_auditevent"}),
 }
 
+# The operational CRM's domains (sales, service, people, messaging): each one's grants per role,
+# kept beside each other here and merged into PERMISSIONS below.
+SALES: dict[str, frozenset[str]] = {}
+SERVICE: dict[str, frozenset[str]] = {}
+PEOPLE: dict[str, frozenset[str]] = {}
+MESSAGING: dict[str, frozenset[str]] = {}
+
+for _domain in (SALES, SERVICE, PEOPLE, MESSAGING):
+    for _role, _perms in _domain.items():
+        PERMISSIONS[_role] = PERMISSIONS[_role] | _perms
+
 # A second factor (TOTP) is compulsory for system administrators and for every role that can see
 # clear personal data or take it out of the system in bulk: reveal, export (customers or the
 # audit trail). The others (today: service agents) may turn it on for themselves.
