@@ -11,12 +11,14 @@ from bankcrm.api import errors
 from bankcrm.api.auth import StaffSessionAuth, TokenAuth
 from bankcrm.customers.api import router as customers_router
 from bankcrm.integration.api import router as integration_router
+from bankcrm.knowledge.api import router as knowledge_router
 from bankcrm.interactions.api import router as interactions_router
 from bankcrm.people.api import router as people_router
 from bankcrm.products.api import router as products_router
 from bankcrm.sales.api import router as sales_router
 from bankcrm.segments.api import router as segments_router
 from bankcrm.service.api import router as service_router
+from bankcrm.surveys.api import router as surveys_router
 
 DESCRIPTION = """
 Customer master data, holdings, interactions and tasks of bankcrm.
@@ -62,3 +64,5 @@ api.add_router("/v1/", segments_router)
 api.add_router("/v1/", sales_router)
 api.add_router("/v1/", service_router)
 api.add_router("/v1/", people_router)
+api.add_router("/v1/", surveys_router)
+api.add_router("/v1/", knowledge_router)

@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "bankcrm.sales",
     "bankcrm.service",
     "bankcrm.people",
+    "bankcrm.surveys",
+    "bankcrm.knowledge",
 ]
 
 MIDDLEWARE = [

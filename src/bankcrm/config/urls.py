@@ -13,6 +13,8 @@ urlpatterns = [
     path("sales/", include("bankcrm.sales.urls")),
     path("service/", include("bankcrm.service.urls")),
     path("people/", include("bankcrm.people.urls")),
+    path("surveys/", include("bankcrm.surveys.urls")),
+    path("knowledge/", include("bankcrm.knowledge.urls")),
     path("", include("bankcrm.analytics.urls")),
     path("", include("bankcrm.interactions.urls")),
 ]

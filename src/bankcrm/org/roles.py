@@ -112,14 +112,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.AUDITOR: frozenset(_VIEW | {"audit.view_auditevent"}),
 }
 
-# The operational CRM's domains (sales, service, people, messaging): each one's grants per role,
+# The operational CRM's domains (sales, service, people, messaging, surveys, knowledge): each one's grants per role,
 # kept beside each other here and merged into PERMISSIONS below.
 SALES: dict[str, frozenset[str]] = {}
 SERVICE: dict[str, frozenset[str]] = {}
 PEOPLE: dict[str, frozenset[str]] = {}
 MESSAGING: dict[str, frozenset[str]] = {}
+SURVEYS: dict[str, frozenset[str]] = {}
+KNOWLEDGE: dict[str, frozenset[str]] = {}
 
-for _domain in (SALES, SERVICE, PEOPLE, MESSAGING):
+for _domain in (SALES, SERVICE, PEOPLE, MESSAGING, SURVEYS, KNOWLEDGE):
     for _role, _perms in _domain.items():
         PERMISSIONS[_role] = PERMISSIONS[_role] | _perms
 
