@@ -11,8 +11,8 @@ from bankcrm.api import errors
 from bankcrm.api.auth import StaffSessionAuth, TokenAuth
 from bankcrm.customers.api import router as customers_router
 from bankcrm.integration.api import router as integration_router
-from bankcrm.knowledge.api import router as knowledge_router
 from bankcrm.interactions.api import router as interactions_router
+from bankcrm.knowledge.api import router as knowledge_router
 from bankcrm.people.api import router as people_router
 from bankcrm.products.api import router as products_router
 from bankcrm.sales.api import router as sales_router
