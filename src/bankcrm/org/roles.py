@@ -112,8 +112,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.AUDITOR: frozenset(_VIEW | {"audit.view_auditevent"}),
 }
 
-# The operational CRM's domains (sales, service, people, messaging, surveys, knowledge): each one's grants per role,
-# kept beside each other here and merged into PERMISSIONS below.
+# The operational CRM's domains (sales, service, people, messaging, surveys, knowledge): each
+# one's grants per role, kept beside each other here and merged into PERMISSIONS below.
 SALES: dict[str, frozenset[str]] = {}
 SERVICE: dict[str, frozenset[str]] = {}
 PEOPLE: dict[str, frozenset[str]] = {}
