@@ -106,6 +106,7 @@ ROUTES: dict[str, Decision] = {
     "segments/<int:pk>/members/": Decision(PAGE, "segments.view_segment"),
     "segments/<int:pk>/changes/": Decision(PAGE, "segments.view_segment"),
     "segments/<int:pk>/refresh/": Decision(PAGE, "segments.change_segment"),
+    "segments/<int:pk>/refresh/state/": Decision(PAGE, "segments.view_segment"),
     "segments/<int:pk>/archive/": Decision(PAGE, "segments.change_segment"),
     "segments/<int:pk>/export/": Decision(PAGE, "customers.export_customer"),
     # The REST API: per operation in API_OPERATIONS below.

@@ -6,6 +6,7 @@ import pytest
 from bankcrm.segments.models import Segment, SegmentRefresh
 from tests.api_support import Api
 from tests.segments.conftest import BEIJING, WOMEN, ids
+from tests.worker import run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -66,20 +67,28 @@ def test_evaluate_counts_within_the_callers_scope(bank, people):
     ]  # staff language: en
 
 
+@pytest.mark.django_db(transaction=True)
 def test_refresh_and_update_with_the_optimistic_lock(bank, people):
     # given
     api = Api(bank.rm)
     segment_id = api.post("/segments", {"name": "女性", "definition": WOMEN}).json()["id"]
-    # when
-    refreshed = api.post(f"/segments/{segment_id}/refresh")
+    # when: a refresh is queued (twice: the second queues nothing more), the worker runs it
+    queued = api.post(f"/segments/{segment_id}/refresh")
+    again = api.post(f"/segments/{segment_id}/refresh")
+    pending = api.get(f"/segments/{segment_id}").json()["refresh_pending"]
+    run_worker()
+    done = api.get(f"/segments/{segment_id}").json()
     patched = api.patch(f"/segments/{segment_id}", {"version": 1, "definition": BEIJING})
     stale = api.patch(f"/segments/{segment_id}", {"version": 1, "name": "又改"})
     archived = api.patch(f"/segments/{segment_id}", {"version": 2, "archived": True})
     refused = api.post(f"/segments/{segment_id}/refresh")
     # then
-    assert refreshed.status_code == 200
-    assert refreshed.json()["trigger"] == "manual"
-    assert refreshed.json()["member_count"] == 1
+    assert (queued.status_code, queued.json()["status"]) == (202, "queued")
+    assert again.json()["requested_at"] == queued.json()["requested_at"]
+    assert pending is True
+    assert (done["refresh_pending"], done["member_count"]) == (False, 1)
+    manual = SegmentRefresh.objects.get(segment_id=segment_id, trigger="manual")
+    assert (manual.actor_id, manual.member_count) == (bank.rm.pk, 1)
     assert patched.status_code == 200
     assert (patched.json()["version"], patched.json()["member_count"]) == (2, 2)
     assert stale.status_code == 409

@@ -5,12 +5,14 @@ import json
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from bankcrm.audit.models import AuditEvent
 from bankcrm.segments import services
 from bankcrm.segments.models import Segment, SegmentRefresh
 from tests.segments.conftest import BEIJING, WOMEN, ids, member_ids
 from tests.test_csp import csp_violations
+from tests.worker import run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -96,12 +98,18 @@ def test_the_live_preview(client, bank, people):
     assert 'data-error-path="conditions[0]"' in bad.content.decode()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_segment_page_members_history_and_refresh(client, bank, people, rm_segment):
     # given
     client.force_login(bank.rm)
-    # when
+    state = reverse("segments:refresh_state", args=[rm_segment.pk])
+    # when: the refresh is queued, the page polls its state until the worker has run it
     page = client.get(reverse("segments:detail", args=[rm_segment.pk]))
-    refreshed = client.post(reverse("segments:refresh", args=[rm_segment.pk]), follow=True)
+    with translation.override("en"):
+        queued = client.post(reverse("segments:refresh", args=[rm_segment.pk]), follow=True)
+    waiting = client.get(state)
+    run_worker()
+    finished = client.get(state)
     members = client.get(reverse("segments:members", args=[rm_segment.pk]))
     changes = client.get(reverse("segments:changes", args=[rm_segment.pk]))
     # then
@@ -109,7 +117,10 @@ def test_the_segment_page_members_history_and_refresh(client, bank, people, rm_s
     assert page.status_code == 200
     assert "李*" in html and "王*" in html and "李娜" not in html
     assert 'data-segment-chart="history"' in html
-    assert "Refreshed: 2 members, 0 entered, 0 left." in refreshed.content.decode()
+    assert "The refresh is queued" in queued.content.decode()
+    assert f'hx-get="{state}"' in queued.content.decode()
+    assert waiting.status_code == 200 and 'hx-trigger="every 2s"' in waiting.content.decode()
+    assert (finished.status_code, finished.headers["HX-Refresh"]) == (204, "true")
     assert SegmentRefresh.objects.filter(segment=rm_segment, trigger="manual").count() == 1
     assert people.b.number in members.content.decode()
     assert "Entered" in changes.content.decode()
@@ -158,6 +169,7 @@ def test_out_of_scope_segments_answer_404_like_missing(client, bank, people, rm_
         ("get", "segments:members"),
         ("get", "segments:changes"),
         ("post", "segments:refresh"),
+        ("get", "segments:refresh_state"),
         ("post", "segments:archive"),
         ("post", "segments:export"),
     ]

@@ -66,10 +66,15 @@ class SegmentOut(Schema):
     branch: BranchRef
     member_count: int
     last_refreshed_at: datetime | None
+    refresh_pending: bool = Field(description="A refresh is queued or running on the worker.")
     archived: bool
     version: int = Field(..., description="Send it back with PATCH: a stale version answers 409.")
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_refresh_pending(obj) -> bool:
+        return services.refresh_pending(obj)
 
 
 class SegmentPageOut(Schema):
@@ -130,6 +135,12 @@ class MemberOut(Schema):
 class MemberPageOut(Schema):
     items: list[MemberOut]
     next_cursor: str | None
+
+
+class RefreshRequestOut(Schema):
+    segment_id: int
+    status: str = Field(description="queued: the worker evaluates it; poll GET /segments/{id}")
+    requested_at: datetime
 
 
 class RefreshOut(Schema):
@@ -255,11 +266,21 @@ def segment_members(request: HttpRequest, segment_id: Id, filters: Query[PageIn]
 
 @router.post(
     "/segments/{segment_id}/refresh",
-    response={200: RefreshOut, **WRITE_ERRORS},
+    response={202: RefreshRequestOut, **WRITE_ERRORS},
     summary="Refresh a segment",
-    description="Evaluates a dynamic segment again with its owner's scope and records who "
-    "entered and left. A static or archived segment answers 422.",
+    description="Queues a refresh of a dynamic segment for the background worker, which "
+    "evaluates it again with its owner's scope and records who entered and left. Asking again "
+    "while one is queued queues nothing more. The segment's `refresh_pending` turns false and "
+    "`last_refreshed_at` moves when it is done. A static or archived segment answers 422.",
 )
 def segment_refresh(request: HttpRequest, segment_id: Id):
     segment = selectors.segment_get(actor=request.auth, pk=segment_id)
-    return services.segment_refresh(segment=segment, actor=request.auth)
+    segment = services.segment_refresh_request(segment=segment, actor=request.auth)
+    return Status(
+        202,
+        {
+            "segment_id": segment.pk,
+            "status": "queued",
+            "requested_at": segment.refresh_requested_at,
+        },
+    )

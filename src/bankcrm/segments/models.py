@@ -34,6 +34,8 @@ class Segment(models.Model):
     version = models.PositiveIntegerField(default=1)
     member_count = models.PositiveIntegerField(_("members"), default=0)
     last_refreshed_at = models.DateTimeField(_("last refreshed"), null=True, blank=True)
+    # Set while a refresh asked for on the page or API waits for (or runs on) the worker.
+    refresh_requested_at = models.DateTimeField(_("refresh requested"), null=True, blank=True)
     archived = models.BooleanField(_("archived"), default=False)
 
     class Meta:

@@ -10,12 +10,13 @@ starts it: a branch manager refreshing an RM's segment never widens it to the br
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -241,6 +242,13 @@ def segment_archive(*, actor, segment: Segment, version: int, archived: bool = T
     return segment_update(actor=actor, segment=segment, version=version, archived=archived)
 
 
+def _refreshable(segment: Segment) -> None:
+    if segment.kind == Segment.Kind.STATIC:
+        raise ValidationError(_("A static segment keeps the members of its last save."))
+    if segment.archived:
+        raise ValidationError(_("An archived segment is not refreshed."))
+
+
 def segment_refresh(
     *, segment: Segment, actor=None, trigger: str = SegmentRefresh.Trigger.MANUAL
 ) -> SegmentRefresh:
@@ -248,13 +256,50 @@ def segment_refresh(
     left. `actor` None is the scheduler."""
     if actor is not None:
         ensure_perm(actor, CHANGE)
-    if segment.kind == Segment.Kind.STATIC:
-        raise ValidationError(_("A static segment keeps the members of its last save."))
-    if segment.archived:
-        raise ValidationError(_("An archived segment is not refreshed."))
+    _refreshable(segment)
     ids = _evaluate(definition_parse(segment.definition), _owner(segment))
     with transaction.atomic():
         return _apply(segment_id=segment.pk, ids=ids, actor=actor, trigger=trigger)
+
+
+# A request older than this is taken as lost (a worker that died): a new one may be queued.
+REFRESH_REQUEST_TTL = timedelta(hours=1)
+
+
+def refresh_pending(segment: Segment) -> bool:
+    at = segment.refresh_requested_at
+    return at is not None and at > timezone.now() - REFRESH_REQUEST_TTL
+
+
+@transaction.atomic
+def segment_refresh_request(*, segment: Segment, actor) -> Segment:
+    """Queue a refresh for the background worker (evaluating a large segment takes seconds to
+    minutes: never in a request). Asking again while one is queued or running queues nothing."""
+    ensure_perm(actor, CHANGE)
+    _refreshable(segment)
+    now = timezone.now()
+    queued = (
+        Segment.objects.filter(pk=segment.pk)
+        .filter(
+            Q(refresh_requested_at__isnull=True)
+            | Q(refresh_requested_at__lte=now - REFRESH_REQUEST_TTL)
+        )
+        .update(refresh_requested_at=now)
+    )
+    if queued:
+        from bankcrm.segments.tasks import segment_refresh_requested
+
+        audit_record(
+            actor=actor,
+            action="segment.refresh_request",
+            object_type="segment",
+            object_id=segment.pk,
+        )
+        transaction.on_commit(
+            lambda: segment_refresh_requested.enqueue(segment.pk, actor.pk, now.isoformat())
+        )
+    segment.refresh_from_db()
+    return segment
 
 
 def segments_refresh_all(*, trigger: str = SegmentRefresh.Trigger.SCHEDULE) -> dict:

@@ -5,7 +5,7 @@
 """
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -26,6 +26,27 @@ def segment_refresh(segment_id: int) -> dict:
         return {"skipped": True}
     done = refresh(segment=segment, trigger=SegmentRefresh.Trigger.SCHEDULE)
     return {"entered": done.entered, "left": done.left, "members": done.member_count}
+
+
+@task()
+def segment_refresh_requested(segment_id: int, actor_id: int, requested_at: str) -> dict:
+    """A refresh asked for on the page or the API (services.segment_refresh_request), run with
+    the asker's permission and the owner's scope; the request mark is cleared whatever happens,
+    unless a newer request replaced it."""
+    from bankcrm.org.models import Staff
+    from bankcrm.segments.services import segment_refresh as refresh
+
+    segment = Segment.objects.filter(pk=segment_id).first()
+    actor = Staff.objects.filter(pk=actor_id, is_active=True).first()
+    try:
+        if segment is None or actor is None:
+            return {"skipped": True}
+        done = refresh(segment=segment, actor=actor, trigger=SegmentRefresh.Trigger.MANUAL)
+        return {"entered": done.entered, "left": done.left, "members": done.member_count}
+    finally:
+        Segment.objects.filter(
+            pk=segment_id, refresh_requested_at=datetime.fromisoformat(requested_at)
+        ).update(refresh_requested_at=None)
 
 
 @task()

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/members/", views.segment_members_view, name="members"),
     path("<int:pk>/changes/", views.segment_changes_view, name="changes"),
     path("<int:pk>/refresh/", views.segment_refresh_view, name="refresh"),
+    path("<int:pk>/refresh/state/", views.segment_refresh_state_view, name="refresh_state"),
     path("<int:pk>/archive/", views.segment_archive_view, name="archive"),
     path("<int:pk>/export/", views.segment_export_view, name="export"),
 ]

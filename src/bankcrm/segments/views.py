@@ -217,6 +217,7 @@ def segment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "changes": selectors.change_page(actor=request.user, segment=segment),
         "refreshes": list(reversed(refreshes))[:10],
         "history_json": _history_chart(refreshes),
+        "refresh_pending": services.refresh_pending(segment),
         "definition_text": json.dumps(segment.definition, ensure_ascii=False, indent=2),
     }
     return render(request, "segments/detail.html", context)
@@ -251,16 +252,26 @@ def segment_refresh_view(request: HttpRequest, pk: int) -> HttpResponse:
     segment = selectors.segment_get(actor=request.user, pk=pk)
     _need(request, "segments.change_segment")
     try:
-        done = services.segment_refresh(segment=segment, actor=request.user)
+        services.segment_refresh_request(segment=segment, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(
-            request,
-            _("Refreshed: %(members)s members, %(entered)s entered, %(left)s left.")
-            % {"members": done.member_count, "entered": done.entered, "left": done.left},
-        )
+        messages.info(request, _("The refresh is queued; this page updates when it is done."))
     return redirect("segments:detail", pk=segment.pk)
+
+
+@login_required
+@require_GET
+def segment_refresh_state_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Polled by the detail page while a refresh is queued or running; reloads it when done."""
+    segment = selectors.segment_get(actor=request.user, pk=pk)
+    if not services.refresh_pending(segment):
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    return render(
+        request, "segments/_refresh_state.html", {"segment": segment, "refresh_pending": True}
+    )
 
 
 @login_required
