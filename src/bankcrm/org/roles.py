@@ -117,8 +117,22 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 SALES: dict[str, frozenset[str]] = {}
 SERVICE: dict[str, frozenset[str]] = {}
 PEOPLE: dict[str, frozenset[str]] = {}
-MESSAGING: dict[str, frozenset[str]] = {}
-SURVEYS: dict[str, frozenset[str]] = {}
+# The outbox page (/messaging/): administrators (the whole bank) and branch managers (their
+# subtree's customers); retrying a failed message is theirs too.
+MESSAGING: dict[str, frozenset[str]] = {
+    Role.SYSTEM_ADMIN: frozenset({"messaging.view_message", "messaging.retry_message"}),
+    Role.BRANCH_MANAGER: frozenset({"messaging.view_message", "messaging.retry_message"}),
+}
+# Satisfaction results are read by whoever serves or manages the customers; a survey is requested
+# (surveys.add_survey) by the staff who close a case (service agents, RMs, branch managers).
+SURVEYS: dict[str, frozenset[str]] = {
+    Role.SYSTEM_ADMIN: frozenset({"surveys.view_survey"}),
+    Role.ANALYST: frozenset({"surveys.view_survey"}),
+    Role.AUDITOR: frozenset({"surveys.view_survey"}),
+    Role.BRANCH_MANAGER: frozenset({"surveys.view_survey", "surveys.add_survey"}),
+    Role.RELATIONSHIP_MANAGER: frozenset({"surveys.view_survey", "surveys.add_survey"}),
+    Role.SERVICE_AGENT: frozenset({"surveys.view_survey", "surveys.add_survey"}),
+}
 KNOWLEDGE: dict[str, frozenset[str]] = {}
 
 for _domain in (SALES, SERVICE, PEOPLE, MESSAGING, SURVEYS, KNOWLEDGE):
