@@ -115,7 +115,30 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 # The operational CRM's domains (sales, service, people, messaging, surveys, knowledge): each
 # one's grants per role, kept beside each other here and merged into PERMISSIONS below.
 SALES: dict[str, frozenset[str]] = {}
-SERVICE: dict[str, frozenset[str]] = {}
+# Service cases: agents work and escalate them; branch managers also assign; RMs open and work
+# their own customers' cases; the dashboards for agents, managers and analysts; the calendar,
+# categories, SLA policies and assignment rules are reference data in the admin.
+_CASE_WORK = {"service.view_case", "service.add_case", "service.change_case"}
+SERVICE: dict[str, frozenset[str]] = {
+    Role.SYSTEM_ADMIN: frozenset(
+        {"service.view_case", "service.view_service_dashboard"}
+        | {
+            f"service.{verb}_{name}"
+            for name in ("category", "slapolicy", "workinghours", "calendarday", "assignmentrule")
+            for verb in ("view", "add", "change")
+        }
+    ),
+    Role.ANALYST: frozenset({"service.view_case", "service.view_service_dashboard"}),
+    Role.AUDITOR: frozenset({"service.view_case"}),
+    Role.BRANCH_MANAGER: frozenset(
+        _CASE_WORK
+        | {"service.assign_case", "service.escalate_case", "service.view_service_dashboard"}
+    ),
+    Role.RELATIONSHIP_MANAGER: frozenset(_CASE_WORK),
+    Role.SERVICE_AGENT: frozenset(
+        _CASE_WORK | {"service.escalate_case", "service.view_service_dashboard"}
+    ),
+}
 PEOPLE: dict[str, frozenset[str]] = {}
 # The outbox page (/messaging/): administrators (the whole bank) and branch managers (their
 # subtree's customers); retrying a failed message is theirs too.

@@ -6,3 +6,9 @@ class ServiceConfig(AppConfig):
     name = "bankcrm.service"
     label = "service"
     verbose_name = _("Service")
+
+    def ready(self) -> None:
+        from bankcrm.customers import timeline
+        from bankcrm.service.selectors import timeline_entries
+
+        timeline.register("service", timeline_entries)

@@ -245,6 +245,7 @@ class Case(models.Model):
     first_response_minutes = models.PositiveIntegerField(null=True, blank=True)  # business time
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolution_minutes = models.PositiveIntegerField(null=True, blank=True)  # business time
+    sla_warned = models.BooleanField(default=False)  # the at-risk escalation has run
     response_breached = models.BooleanField(_("first response late"), default=False)
     resolution_breached = models.BooleanField(_("resolution late"), default=False)
     resolution = models.TextField(_("resolution"), blank=True)
