@@ -320,3 +320,25 @@ def book_summary(*, actor, top: int = 8) -> BookSummary:
         bands=bands,
         top=top_customers,
     )
+
+
+def new_customers_by_rm(*, start, end) -> dict[int, int]:
+    """How many customers each RM gained: customers in their book created from `start` to `end`
+    (inclusive, the bank's calendar days). Bank-wide, one grouped query (people/performance
+    scopes who sees it)."""
+    from datetime import datetime, time, timedelta
+
+    from django.db.models import Count
+    from django.utils import timezone
+
+    rows = (
+        Customer.objects.filter(
+            rm__isnull=False,
+            created_at__gte=timezone.make_aware(datetime.combine(start, time.min)),
+            created_at__lt=timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min)),
+        )
+        .values("rm_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["rm_id"]: row["n"] for row in rows}

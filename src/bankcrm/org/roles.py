@@ -139,7 +139,30 @@ SERVICE: dict[str, frozenset[str]] = {
         _CASE_WORK | {"service.escalate_case", "service.view_service_dashboard"}
     ),
 }
-PEOPLE: dict[str, frozenset[str]] = {}
+# People: every role takes training; RMs see their own performance and the rankings, branch
+# managers set targets and assign training in their branch; training content is kept by the
+# system administrators (head office).
+_LEARN = {"people.view_course"}
+PEOPLE: dict[str, frozenset[str]] = {
+    Role.SYSTEM_ADMIN: frozenset(
+        _LEARN | {"people.manage_training", "people.view_assignment", "people.view_performance"}
+    ),
+    Role.ANALYST: frozenset(_LEARN | {"people.view_performance", "people.view_assignment"}),
+    Role.BRANCH_MANAGER: frozenset(
+        _LEARN
+        | {
+            "people.view_performance",
+            "people.set_target",
+            "people.assign_training",
+            "people.view_assignment",
+        }
+    ),
+    Role.RELATIONSHIP_MANAGER: frozenset(_LEARN | {"people.view_performance"}),
+    Role.MARKETING: frozenset(_LEARN),
+    Role.RISK_OFFICER: frozenset(_LEARN),
+    Role.SERVICE_AGENT: frozenset(_LEARN),
+    Role.AUDITOR: frozenset(_LEARN | {"people.view_assignment", "people.view_performance"}),
+}
 # The outbox page (/messaging/): administrators (the whole bank) and branch managers (their
 # subtree's customers); retrying a failed message is theirs too.
 MESSAGING: dict[str, frozenset[str]] = {

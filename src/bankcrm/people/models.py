@@ -92,7 +92,10 @@ class Target(models.Model):
     class Meta:
         verbose_name = _("target")
         verbose_name_plural = _("targets")
-        permissions = [("set_target", _("Can set targets for the branch's RMs and teams"))]
+        permissions = [
+            ("set_target", _("Can set targets for the branch's RMs and teams")),
+            ("view_performance", _("Can see performance pages and rankings")),
+        ]
         indexes = [models.Index(fields=["branch", "period_kind", "period_start"])]
         constraints = [
             models.CheckConstraint(

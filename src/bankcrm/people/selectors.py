@@ -1,11 +1,21 @@
 """Reads of the people app: the sell gate, training, targets and performance (scoped)."""
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import QuerySet, Sum
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from bankcrm.people.models import Completion, Course
+from bankcrm.org.models import Staff, Team
+from bankcrm.org.roles import Role
+from bankcrm.people.models import Completion, Course, Metric, Target
+from bankcrm.people.periods import Period
+from bankcrm.people.periods import today as local_today
+
+ZERO = Decimal("0.00")
 
 
 def courses_blocking_sale(*, staff, product) -> QuerySet[Course]:
@@ -37,3 +47,306 @@ def sell_block_reason(*, staff, product) -> str | None:
         "product": product.display_name(lang),
         "courses": names,
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Performance: every RM's actual figures for a period, from the other modules' selectors.
+
+
+@dataclass(frozen=True)
+class Actuals:
+    """One member of staff's (or one team's summed) figures for a period."""
+
+    new_customers: int = 0
+    aum: Decimal = ZERO  # now, from the holdings
+    aum_growth: Decimal | None = None  # over the period, from the warehouse's daily balances
+    sales_count: int = 0
+    sales_amount: Decimal = ZERO
+    new_leads: int = 0
+    referrals_given: int = 0
+    cases_closed: int = 0
+    cases_sla_met: int = 0
+    first_response_hours: float | None = None
+    csat_responses: int = 0
+    csat_satisfied: int = 0  # responses answering 4–5
+    nps: float | None = None
+
+    @property
+    def sla_met_share(self) -> Decimal | None:
+        if not self.cases_closed:
+            return None
+        return (Decimal(100) * self.cases_sla_met / self.cases_closed).quantize(Decimal("0.1"))
+
+    @property
+    def csat(self) -> Decimal | None:
+        if not self.csat_responses:
+            return None
+        return (Decimal(100) * self.csat_satisfied / self.csat_responses).quantize(Decimal("0.1"))
+
+    def value(self, metric: str) -> Decimal | None:
+        return {
+            Metric.NEW_CUSTOMERS: Decimal(self.new_customers),
+            Metric.AUM_GROWTH: self.aum_growth,
+            Metric.SALES_COUNT: Decimal(self.sales_count),
+            Metric.SALES_AMOUNT: self.sales_amount,
+            Metric.SLA_MET_SHARE: self.sla_met_share,
+            Metric.CSAT: self.csat,
+        }[metric]
+
+
+def summed(parts: list[Actuals]) -> Actuals:
+    """A team's figures: counts and amounts add up, shares are over the pooled counts."""
+    growth = [p.aum_growth for p in parts]
+    return Actuals(
+        new_customers=sum(p.new_customers for p in parts),
+        aum=sum((p.aum for p in parts), ZERO),
+        aum_growth=None if any(g is None for g in growth) or not parts else sum(growth, ZERO),
+        sales_count=sum(p.sales_count for p in parts),
+        sales_amount=sum((p.sales_amount for p in parts), ZERO),
+        new_leads=sum(p.new_leads for p in parts),
+        referrals_given=sum(p.referrals_given for p in parts),
+        cases_closed=sum(p.cases_closed for p in parts),
+        cases_sla_met=sum(p.cases_sla_met for p in parts),
+        csat_responses=sum(p.csat_responses for p in parts),
+        csat_satisfied=sum(p.csat_satisfied for p in parts),
+    )
+
+
+@dataclass(frozen=True)
+class Progress:
+    metric: str
+    label: str
+    actual: Decimal | None
+    target: Decimal | None
+
+    @property
+    def percent(self) -> Decimal | None:
+        """Attainment: actual as a share of target (None without a target or a figure)."""
+        if self.target is None or self.actual is None or self.target <= 0:
+            return None
+        return (Decimal(100) * self.actual / self.target).quantize(Decimal("0.1"))
+
+    @property
+    def bar(self) -> int:
+        """The progress bar's width, 0–100."""
+        p = self.percent
+        return 0 if p is None else max(0, min(100, int(p)))
+
+
+# An RM's overall score: the mean attainment over the metrics with a target, each capped at
+# this many percent (over-achieving one metric cannot hide missing the others).
+SCORE_CAP = Decimal(150)
+
+
+@dataclass
+class Row:
+    """One RM (or team) in a period: figures, targets, progress, score and ranks."""
+
+    staff: Staff | None
+    team: Team | None
+    actuals: Actuals
+    targets: dict[str, Decimal]
+    rank_bank: int | None = None
+    rank_branch: int | None = None
+
+    @property
+    def progress(self) -> list[Progress]:
+        return [
+            Progress(
+                metric=m.value,
+                label=str(m.label),
+                actual=self.actuals.value(m.value),
+                target=self.targets.get(m.value),
+            )
+            for m in Metric
+        ]
+
+    @property
+    def score(self) -> Decimal | None:
+        parts = [
+            min(max(p.percent, Decimal(0)), SCORE_CAP)
+            for p in self.progress
+            if p.percent is not None
+        ]
+        if not parts:
+            return None
+        return (sum(parts, Decimal(0)) / len(parts)).quantize(Decimal("0.1"))
+
+
+def relationship_managers() -> QuerySet[Staff]:
+    return Staff.objects.filter(role=Role.RELATIONSHIP_MANAGER, is_active=True)
+
+
+def actuals_by_staff(*, period: Period, today: date | None = None) -> dict[int, Actuals]:
+    """Every member of staff's figures for `period` (see `measure`)."""
+    return measure(period=period, today=today)[0]
+
+
+def measure(
+    *, period: Period, today: date | None = None
+) -> tuple[dict[int, Actuals], tuple[date | None, date | None]]:
+    """Every member of staff's figures for `period`, up to today while it runs.
+
+    One grouped query per source (new customers, holdings, sales, service, surveys) and one
+    warehouse query per balance day, whatever the number of RMs. Bank-wide: the callers below
+    decide who sees which rows."""
+    from bankcrm.analytics.performance import aum_growth
+    from bankcrm.customers.selectors import new_customers_by_rm
+    from bankcrm.sales.selectors import sales_by_staff
+    from bankcrm.service.selectors import service_quality_by_staff
+    from bankcrm.surveys.selectors import satisfaction_by_staff
+
+    today = today or local_today()
+    start, end = period.start, period.measured_until(today)
+    if end < start:
+        return {}, (None, None)
+    parts: dict[int, dict] = {}
+
+    def put(staff_id: int | None, **values) -> None:
+        if staff_id is not None:
+            parts.setdefault(staff_id, {}).update(values)
+
+    for staff_id, n in new_customers_by_rm(start=start, end=end).items():
+        put(staff_id, new_customers=n)
+    for staff_id, aum in current_aum_by_rm().items():
+        put(staff_id, aum=aum)
+    for staff_id, s in sales_by_staff(start=start, end=end).items():
+        put(
+            staff_id,
+            sales_count=s.won_count,
+            sales_amount=s.won_amount,
+            new_leads=s.new_leads,
+            referrals_given=s.referrals_given,
+        )
+    for staff_id, q in service_quality_by_staff(start=start, end=end).items():
+        put(
+            staff_id,
+            cases_closed=q.closed,
+            cases_sla_met=q.sla_met,
+            first_response_hours=q.first_response_hours_avg,
+        )
+    for staff_id, sat in satisfaction_by_staff(start=start, end=end).items():
+        share = sat.csat_satisfied_share
+        put(
+            staff_id,
+            csat_responses=sat.responses if share is not None else 0,
+            csat_satisfied=round(share * sat.responses) if share is not None else 0,
+            nps=sat.nps,
+        )
+    growth = aum_growth(start=start, end=end)
+    if growth.known:
+        for staff_id in set(parts) | set(growth.opening.by_rm) | set(growth.closing.by_rm):
+            put(staff_id, aum_growth=growth.growth(staff_id))
+    days = (growth.opening.day, growth.closing.day) if growth.known else (None, None)
+    return {staff_id: Actuals(**values) for staff_id, values in parts.items()}, days
+
+
+def current_aum_by_rm() -> dict[int, Decimal]:
+    """Each RM's AUM now: the rolled-up AUM (active and frozen asset holdings) of their book."""
+    from bankcrm.customers.models import Customer
+
+    rows = (
+        Customer.objects.filter(rm__isnull=False)
+        .values("rm_id")
+        .annotate(total=Sum("aum"))
+        .order_by()
+    )
+    return {row["rm_id"]: row["total"] or ZERO for row in rows}
+
+
+def targets_for(*, period: Period) -> dict[tuple[str, int], dict[str, Decimal]]:
+    """{("staff", id) | ("team", id): {metric: value}} for the period (one query)."""
+    out: dict[tuple[str, int], dict[str, Decimal]] = {}
+    rows = Target.objects.filter(period_kind=period.kind, period_start=period.start).values(
+        "staff_id", "team_id", "metric", "value"
+    )
+    for t in rows:
+        owner = ("staff", t["staff_id"]) if t["staff_id"] else ("team", t["team_id"])
+        out.setdefault(owner, {})[t["metric"]] = t["value"]
+    return out
+
+
+@dataclass
+class Board:
+    """The performance of a period: every RM's row (bank-wide, ranked) and the team rows."""
+
+    period: Period
+    rows: list[Row]
+    teams: list[Row]
+    aum_days: tuple[date | None, date | None]
+    ranked_by: str
+
+    def of(self, staff_id: int) -> Row | None:
+        return next((r for r in self.rows if r.staff.pk == staff_id), None)
+
+
+RANK_KEYS = ("score", *Metric.values)
+
+
+def _rank_value(row: Row, ranked_by: str) -> Decimal | None:
+    return row.score if ranked_by == "score" else row.actuals.value(ranked_by)
+
+
+def board(*, period: Period, ranked_by: str = "score", today: date | None = None) -> Board:
+    """Every active RM's figures, targets and ranks in the bank and in their branch, plus every
+    team's summed figures against its targets. Bank-wide: views show it through `scoped`."""
+    if ranked_by not in RANK_KEYS:
+        ranked_by = "score"
+    actuals, aum_days = measure(period=period, today=today)
+    targets = targets_for(period=period)
+    rms = list(relationship_managers().select_related("branch", "team").order_by("pk"))
+    rows = [
+        Row(
+            staff=rm,
+            team=rm.team,
+            actuals=actuals.get(rm.pk, Actuals()),
+            targets=targets.get(("staff", rm.pk), {}),
+        )
+        for rm in rms
+    ]
+    _rank(rows, ranked_by)
+    teams: dict[int, list[Row]] = {}
+    for row in rows:
+        if row.team is not None:
+            teams.setdefault(row.team.pk, []).append(row)
+    team_rows = [
+        Row(
+            staff=None,
+            team=members[0].team,
+            actuals=summed([m.actuals for m in members]),
+            targets=targets.get(("team", tid), {}),
+        )
+        for tid, members in teams.items()
+    ]
+    team_rows.sort(key=lambda r: (r.team.branch_id, r.team.name))
+    return Board(
+        period=period,
+        rows=rows,
+        teams=team_rows,
+        aum_days=aum_days,
+        ranked_by=ranked_by,
+    )
+
+
+def _rank(rows: list[Row], ranked_by: str) -> None:
+    """Competition ranking (1, 2, 2, 4) by the chosen figure, highest first; rows without a
+    figure are unranked and listed last. Ranked across the bank and within each branch."""
+
+    def key(row: Row):
+        value = _rank_value(row, ranked_by)
+        return (value is None, -(value or 0), row.staff.display_name, row.staff.pk)
+
+    rows.sort(key=key)
+    by_branch: dict[int, list[Row]] = {}
+    for row in rows:
+        by_branch.setdefault(row.staff.branch_id, []).append(row)
+    for group in [rows, *by_branch.values()]:
+        last_value, last_rank = object(), 0
+        for position, row in enumerate(group, start=1):
+            value = _rank_value(row, ranked_by)
+            rank = None if value is None else (last_rank if value == last_value else position)
+            if group is rows:
+                row.rank_bank = rank
+            else:
+                row.rank_branch = rank
+            last_value, last_rank = value, rank or last_rank
