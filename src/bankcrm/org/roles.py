@@ -114,7 +114,41 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 
 # The operational CRM's domains (sales, service, people, messaging, surveys, knowledge): each
 # one's grants per role, kept beside each other here and merged into PERMISSIONS below.
-SALES: dict[str, frozenset[str]] = {}
+_SALES_VIEW = {"sales.view_lead", "sales.view_opportunity"}
+_SALES_WORK = _SALES_VIEW | {
+    "sales.add_lead",
+    "sales.change_lead",
+    "sales.claim_lead",
+    "sales.reveal_lead",
+    "sales.add_opportunity",
+    "sales.change_opportunity",
+    "sales.add_quote",
+    "sales.change_quote",
+    "sales.add_contract",
+    "sales.add_payment",
+    "sales.view_sales_reports",
+}
+SALES: dict[str, frozenset[str]] = {
+    Role.RELATIONSHIP_MANAGER: frozenset(_SALES_WORK),
+    # Managers also assign leads and opportunities to their RMs and import lead lists.
+    Role.BRANCH_MANAGER: frozenset(
+        (_SALES_WORK - {"sales.claim_lead"}) | {"sales.assign_lead", "sales.import_lead"}
+    ),
+    # Marketing brings leads in from events and campaigns; the rules assign them.
+    Role.MARKETING: frozenset(
+        _SALES_VIEW | {"sales.add_lead", "sales.import_lead", "sales.view_sales_reports"}
+    ),
+    # The counter records walk-ins and referrals for the RMs.
+    Role.SERVICE_AGENT: frozenset({"sales.view_lead", "sales.add_lead"}),
+    Role.ANALYST: frozenset(_SALES_VIEW | {"sales.view_sales_reports"}),
+    Role.AUDITOR: frozenset(_SALES_VIEW),
+    # Product lines, stages, pool settings and assignment rules are kept in the admin site.
+    Role.SYSTEM_ADMIN: frozenset(
+        f"sales.{verb}_{name}"
+        for name in ("productline", "stage", "poolsetting", "assignmentrule")
+        for verb in ("view", "add", "change")
+    ),
+}
 # Service cases: agents work and escalate them; branch managers also assign; RMs open and work
 # their own customers' cases; the dashboards for agents, managers and analysts; the calendar,
 # categories, SLA policies and assignment rules are reference data in the admin.
@@ -179,7 +213,18 @@ SURVEYS: dict[str, frozenset[str]] = {
     Role.RELATIONSHIP_MANAGER: frozenset({"surveys.view_survey", "surveys.add_survey"}),
     Role.SERVICE_AGENT: frozenset({"surveys.view_survey", "surveys.add_survey"}),
 }
-KNOWLEDGE: dict[str, frozenset[str]] = {}
+# Knowledge base: articles are bank-wide reference content (no customer data). Readers search
+# and open published articles; editors (change) draft and revise; approvers publish and retire,
+# never their own revision (knowledge/services.py).
+_KB_READ = frozenset({"knowledge.view_article"})
+_KB_EDIT = _KB_READ | {"knowledge.change_article", "knowledge.approve_article"}
+KNOWLEDGE: dict[str, frozenset[str]] = {
+    Role.SERVICE_AGENT: _KB_READ,
+    Role.RELATIONSHIP_MANAGER: _KB_READ,
+    Role.AUDITOR: _KB_READ,
+    Role.BRANCH_MANAGER: _KB_EDIT,
+    Role.SYSTEM_ADMIN: _KB_EDIT,
+}
 
 for _domain in (SALES, SERVICE, PEOPLE, MESSAGING, SURVEYS, KNOWLEDGE):
     for _role, _perms in _domain.items():

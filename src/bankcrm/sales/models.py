@@ -273,7 +273,7 @@ class Lead(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(customer__isnull=False) | ~Q(prospect_name=""),
+                condition=Q(customer__isnull=False) | ~Q(prospect_mobile_bidx=""),
                 name="lead_customer_or_prospect",
             ),
         ]
@@ -574,3 +574,33 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instalment_id}: {self.amount}"
+
+
+class CustomerPoolEvent(models.Model):
+    """A customer's passage through the shared pool: returned (no follow-up for N days) or
+    claimed by an RM. The last claim starts the follow-up clock again."""
+
+    class Kind(models.TextChoices):
+        RETURNED = "returned", _("Returned to the pool")
+        CLAIMED = "claimed", _("Claimed from the pool")
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="pool_events"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("relationship manager"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("time"))
+
+    class Meta:
+        verbose_name = _("customer pool event")
+        verbose_name_plural = _("customer pool events")
+        indexes = [models.Index(fields=["customer", "-at"], name="poolevent_customer_at")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.kind}"
