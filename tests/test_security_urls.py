@@ -109,6 +109,22 @@ ROUTES: dict[str, Decision] = {
     "segments/<int:pk>/refresh/state/": Decision(PAGE, "segments.view_segment"),
     "segments/<int:pk>/archive/": Decision(PAGE, "segments.change_segment"),
     "segments/<int:pk>/export/": Decision(PAGE, "customers.export_customer"),
+    # Knowledge base: bank-wide articles (no customer data); drafts and editor pages for
+    # editors (change) and approvers only; a reader without the right gets 404 for an article.
+    "knowledge/": Decision(PAGE, "knowledge.view_article"),
+    "knowledge/panel/": Decision(PAGE, "knowledge.view_article", why="the case page's panel"),
+    "knowledge/manage/": Decision(PAGE, "knowledge.change_article"),
+    "knowledge/manage/new/": Decision(PAGE, "knowledge.change_article"),
+    "knowledge/review/": Decision(PAGE, "knowledge.change_article"),
+    "knowledge/<int:pk>/": Decision(PAGE, "knowledge.view_article"),
+    "knowledge/<int:pk>/feedback/": Decision(PAGE, "knowledge.view_article"),
+    "knowledge/<int:pk>/edit/": Decision(PAGE, "knowledge.change_article"),
+    "knowledge/<int:pk>/submit/": Decision(PAGE, "knowledge.change_article"),
+    "knowledge/<int:pk>/approve/": Decision(PAGE, "knowledge.approve_article"),
+    "knowledge/<int:pk>/reject/": Decision(PAGE, "knowledge.approve_article"),
+    "knowledge/<int:pk>/retire/": Decision(PAGE, "knowledge.approve_article"),
+    "knowledge/<int:pk>/reviewed/": Decision(PAGE, "knowledge.change_article"),
+    "knowledge/<int:pk>/history/": Decision(PAGE, "knowledge.change_article"),
     # The REST API: per operation in API_OPERATIONS below.
     **{
         route: Decision(API)
