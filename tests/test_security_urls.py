@@ -125,6 +125,21 @@ ROUTES: dict[str, Decision] = {
     "knowledge/<int:pk>/retire/": Decision(PAGE, "knowledge.approve_article"),
     "knowledge/<int:pk>/reviewed/": Decision(PAGE, "knowledge.change_article"),
     "knowledge/<int:pk>/history/": Decision(PAGE, "knowledge.change_article"),
+    # The outbox (administrators, branch managers: their customers' messages) and the
+    # satisfaction results (scoped to the viewer's customers).
+    "messaging/": Decision(PAGE, "messaging.view_message"),
+    "messaging/<int:pk>/": Decision(PAGE, "messaging.view_message"),
+    "messaging/<int:pk>/retry/": Decision(PAGE, "messaging.retry_message"),
+    "messaging/<int:pk>/cancel/": Decision(PAGE, "messaging.retry_message"),
+    "surveys/": Decision(PAGE, "surveys.view_survey"),
+    "surveys/list/": Decision(PAGE, "surveys.view_survey"),
+    "surveys/<int:pk>/": Decision(PAGE, "surveys.view_survey"),
+    "surveys/r/<str:token>/": Decision(
+        PUBLIC,
+        why="the customer's survey answer page: opens only with the 256-bit token of the link "
+        "sent to them (only its digest is stored); unknown, answered and expired links get the "
+        "same kind of page whatever the guess; it shows nothing about the customer",
+    ),
     # The REST API: per operation in API_OPERATIONS below.
     **{
         route: Decision(API)
@@ -149,6 +164,8 @@ ROUTES: dict[str, Decision] = {
             "api/v1/segments/<segment_id>",
             "api/v1/segments/<segment_id>/members",
             "api/v1/segments/<segment_id>/refresh",
+            "api/v1/surveys",
+            "api/v1/surveys/<survey_id>",
         )
     },
     # The admin site: system administrators only (BankAdminSite.has_permission).
@@ -211,6 +228,8 @@ API_OPERATIONS: dict[tuple[str, str], tuple[str, object]] = {
     ("patch", "/segments/{segment_id}"): ("segments.change_segment", NOT_FOUND),
     ("get", "/segments/{segment_id}/members"): ("segments.view_segment", NOT_FOUND),
     ("post", "/segments/{segment_id}/refresh"): ("segments.change_segment", NOT_FOUND),
+    ("get", "/surveys"): ("surveys.view_survey", EMPTY),
+    ("get", "/surveys/{survey_id}"): ("surveys.view_survey", NOT_FOUND),
 }
 
 # The scoping matrix (test_api_scoping.ENDPOINTS) writes {customer_id} as {c}, and so on.
@@ -220,6 +239,7 @@ SHORT_IDS = {
     "interaction_id": "i",
     "task_id": "t",
     "segment_id": "s",
+    "survey_id": "v",
 }
 
 # Request bodies of the operations that the scoping matrix (ENDPOINTS) does not list.
@@ -238,6 +258,8 @@ EXTRA_BODIES = {
     ("patch", "/segments/{s}"): {"version": 1, "name": "改名"},
     ("get", "/segments/{s}/members"): None,
     ("post", "/segments/{s}/refresh"): None,
+    ("get", "/surveys"): None,
+    ("get", "/surveys/{v}"): None,
     ("post", "/ingest/transactions"): {
         "transactions": [
             {
@@ -326,6 +348,7 @@ def test_the_allow_list_is_short(db):
         "password-reset/<uidb64>/<token>/",
         "password-reset/complete/",
         "password-reset/sent/",
+        "surveys/r/<str:token>/",
     ]
     assert all(ROUTES[route].why for route in public)
 
@@ -384,6 +407,7 @@ def test_public_routes_answer_without_credentials(client, db):
         "password-reset/sent/": 200,
         "password-reset/<uidb64>/<token>/": 200,  # "this link does not work"
         "password-reset/complete/": 200,
+        "surveys/r/<str:token>/": 404,  # "this link is not valid"
     }
 
 
@@ -413,13 +437,14 @@ def test_api_callers_without_the_permission_are_refused(bank, book, method, path
     segment = Segment.objects.create(
         name="女性", definition=_WOMEN, owner=bank.rm, branch=bank.rm.branch
     )
+    survey = _survey(bank)
     perm, refusal = API_OPERATIONS[(method, path)]
     staff = _staff_without(bank, perm)
     bodies = {(m, p): b for m, p, b in ENDPOINTS} | EXTRA_BODIES
     before = _snapshot(book)
     short = re.sub(r"\{(\w+)\}", lambda m: "{" + SHORT_IDS[m.group(1)] + "}", path)
     # when
-    response = _call(Api(staff), method, short, bodies[(method, short)], {**book, "s": segment.pk})
+    response = _call(Api(staff), method, short, bodies[(method, short)], {**book, "s": segment.pk, "v": survey.pk})
     # then
     if refusal == EMPTY:
         assert response.status_code == 200, response.content
@@ -430,6 +455,26 @@ def test_api_callers_without_the_permission_are_refused(bank, book, method, path
     # a refused reveal is itself audited (outcome "denied"); nothing else may change
     assert {**after, "reveals": 0} == {**before, "reveals": 0}
     assert not AuditEvent.objects.filter(action="customer.reveal", outcome="allowed").exists()
+
+
+def _survey(bank):
+    """A survey about a closed case of the RM's customer (for the survey operations)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from bankcrm.customers.models import Customer
+    from bankcrm.surveys.models import Survey
+
+    return Survey.objects.create(
+        customer=Customer.objects.filter(rm=bank.rm).first(),
+        about_type="case",
+        about_id=1,
+        staff=bank.rm,
+        branch=bank.rm.branch,
+        token_digest="0" * 64,
+        expires_at=timezone.now() + timedelta(days=14),
+    )
 
 
 # Routes reachable after the password and before the second factor; every other page and the

@@ -6,3 +6,9 @@ class SurveysConfig(AppConfig):
     name = "bankcrm.surveys"
     label = "surveys"
     verbose_name = _("Satisfaction surveys")
+
+    def ready(self) -> None:
+        from bankcrm.customers import timeline
+        from bankcrm.surveys.selectors import timeline_entries
+
+        timeline.register("surveys", timeline_entries)

@@ -230,3 +230,39 @@ def survey_page(*, actor, after: int | None = None, size: int = 50, status: str 
     items = list(qs.order_by("-id")[: size + 1])
     next_cursor = items[size - 1].pk if len(items) > size else None
     return items[:size], next_cursor
+
+
+def timeline_entries(*, actor, customer, limit: int):
+    """Answered surveys for the customer 360 timeline (customers.timeline)."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from bankcrm.customers.timeline import TimelineEntry
+
+    if not actor.has_perm(VIEW):
+        return
+    answered = (
+        Survey.objects.filter(customer_id=customer.pk, status=Survey.Status.ANSWERED)
+        .select_related("staff")
+        .order_by("-answered_at", "-id")[:limit]
+    )
+    for s in answered:
+        scores = " · ".join(
+            filter(
+                None,
+                [
+                    f"CSAT {s.csat}/5" if s.csat is not None else "",
+                    f"NPS {s.nps}/10" if s.nps is not None else "",
+                ],
+            )
+        )
+        yield TimelineEntry(
+            at=s.answered_at,
+            kind="survey",
+            kind_label=_("Satisfaction survey"),
+            icon="bi-emoji-smile",
+            title=_("Survey answered: %(scores)s") % {"scores": scores},
+            detail=s.comment[:200],
+            url=reverse("surveys:detail", args=[s.pk]),
+            actor=(s.staff.display_name or s.staff.username) if s.staff else "",
+        )
