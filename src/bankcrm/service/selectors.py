@@ -408,3 +408,135 @@ def timeline_entries(*, actor, customer, limit: int):
                 url=url,
                 actor=(c.assignee.display_name or c.assignee.username) if c.assignee else "",
             )
+
+
+# ---------------------------------------------------------------------------------------------
+# Dashboards (scoped like the case list)
+
+AGE_BUCKETS = ((0, 1), (1, 3), (3, 7), (7, 14), (14, None))  # days since opened
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    open_total: int
+    at_risk: int
+    breached_open: int
+    escalated: int
+    age_buckets: list[dict]  # {"from": days, "to": days|None, "on_track": n, "at_risk": n, ...}
+    months: list[date]  # first days of the last 12 months, oldest first
+    opened_by_month: list[int]
+    breaches_by_month: list[int]  # cases opened that month that missed a target
+    first_response_hours: list[float | None]  # mean business hours, cases opened that month
+    resolution_hours: list[float | None]
+    top_complaint_categories: list[tuple[str, int]]  # top-level category, complaints (12 months)
+    by_channel: list[tuple[str, int]]
+
+
+def _month_starts(months: int, today: date) -> list[date]:
+    first = today.replace(day=1)
+    out = []
+    for _ in range(months):
+        out.append(first)
+        first = (first - timedelta(days=1)).replace(day=1)
+    return list(reversed(out))
+
+
+def service_dashboard(*, actor, language: str, now: datetime | None = None) -> Dashboard:
+    from django.db.models import Case as Conditional
+    from django.db.models import IntegerField, Value, When
+    from django.db.models.functions import TruncMonth
+
+    now = now or timezone.now()
+    qs = cases_visible_to(actor)
+    active = qs.filter(status__in=OPEN_STATUSES)
+    state = Conditional(
+        When(resolution_due__lt=now, then=Value(2)),
+        When(resolution_warn_at__lte=now, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    buckets = [
+        {"from": a, "to": b, "on_track": 0, "at_risk": 0, "breached": 0} for a, b in AGE_BUCKETS
+    ]
+    names = {0: "on_track", 1: "at_risk", 2: "breached"}
+    age_conditions = []
+    for a, b in AGE_BUCKETS:
+        cond = Q(opened_at__lte=now - timedelta(days=a))
+        if b is not None:
+            cond &= Q(opened_at__gt=now - timedelta(days=b))
+        age_conditions.append(cond)
+    age = Conditional(
+        *[When(c, then=Value(i)) for i, c in enumerate(age_conditions)],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    totals = {"on_track": 0, "at_risk": 0, "breached": 0}
+    for row in active.annotate(sla=state, age=age).values("sla", "age").annotate(n=Count("id")):
+        buckets[row["age"]][names[row["sla"]]] += row["n"]
+        totals[names[row["sla"]]] += row["n"]
+    escalated = active.filter(escalation_level__gt=0).count()
+
+    tz = ZoneInfo(settings.TIME_ZONE)
+    months = _month_starts(12, timezone.localdate(now))
+    since = datetime.combine(months[0], time.min, tz)
+    monthly = (
+        qs.filter(opened_at__gte=since)
+        .annotate(month=TruncMonth("opened_at", tzinfo=tz))
+        .values("month")
+        .annotate(
+            opened=Count("id"),
+            breaches=Count("id", filter=Q(resolution_breached=True) | Q(response_breached=True)),
+            first=Avg("first_response_minutes"),
+            resolution=Avg("resolution_minutes"),
+        )
+    )
+    by_month = {}
+    for row in monthly:
+        m = row["month"]
+        by_month[(m.date() if isinstance(m, datetime) else m).replace(day=1)] = row
+
+    def series(key, scale=None):
+        out = []
+        for m in months:
+            v = by_month.get(m, {}).get(key)
+            if scale:
+                v = None if v is None else round(float(v) / scale, 1)
+            out.append(v if v is not None or scale else 0)
+        return out
+
+    top_rows = (
+        qs.filter(kind=Case.Kind.COMPLAINT, opened_at__gte=since)
+        .values("category__parent_id", "category_id")
+        .annotate(n=Count("id"))
+    )
+    per_top: dict[int, int] = {}
+    for row in top_rows:
+        key = row["category__parent_id"] or row["category_id"]
+        per_top[key] = per_top.get(key, 0) + row["n"]
+    cats = {c.pk: c for c in Category.objects.filter(pk__in=per_top)}
+    top = sorted(
+        ((cats[k].display_name(language), n) for k, n in per_top.items() if k in cats),
+        key=lambda x: -x[1],
+    )[:8]
+    channel_labels = dict(Case.Channel.choices)
+    by_channel = [
+        (str(channel_labels.get(r["channel"], r["channel"])), r["n"])
+        for r in qs.filter(opened_at__gte=since)
+        .values("channel")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+    ]
+    return Dashboard(
+        open_total=sum(totals.values()),
+        at_risk=totals["at_risk"],
+        breached_open=totals["breached"],
+        escalated=escalated,
+        age_buckets=buckets,
+        months=months,
+        opened_by_month=series("opened"),
+        breaches_by_month=series("breaches"),
+        first_response_hours=series("first", 60),
+        resolution_hours=series("resolution", 60),
+        top_complaint_categories=top,
+        by_channel=by_channel,
+    )
