@@ -48,10 +48,10 @@ class AumGrowth:
 
 
 def _last_day(balances: ibis.Table, on: date) -> date | None:
-    found = tables.execute(balances.filter(balances.balance_date <= on).balance_date.max())
-    if found is None or (isinstance(found, float) and found != found):  # NULL / NaN
-        return None
-    return found if isinstance(found, date) else found.date()
+    found = tables.to_arrow(
+        balances.filter(balances.balance_date <= on).aggregate(day=balances.balance_date.max())
+    ).to_pylist()
+    return found[0]["day"] if found else None
 
 
 def _aum_by_rm(balances: ibis.Table, day: date) -> dict[int, Decimal]:

@@ -4,14 +4,26 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from bankcrm.org.models import Staff, Team
-from bankcrm.org.roles import Role
-from bankcrm.people.models import Completion, Course, Metric, Target
+from bankcrm.org.models import Branch, Staff, Team
+from bankcrm.org.roles import Role, Scope
+from bankcrm.org.selectors import branch_subtree_ids, staff_visible_to
+from bankcrm.people.models import (
+    Assignment,
+    Completion,
+    Course,
+    Material,
+    MaterialView,
+    Metric,
+    QuizAttempt,
+    Target,
+)
 from bankcrm.people.periods import Period
 from bankcrm.people.periods import today as local_today
 
@@ -350,3 +362,321 @@ def _rank(rows: list[Row], ranked_by: str) -> None:
             else:
                 row.rank_branch = rank
             last_value, last_rank = value, rank or last_rank
+
+
+# ---------------------------------------------------------------------------------------------
+# Who sees whose performance
+
+
+def performance_staff_ids(actor) -> set[int] | None:
+    """The staff whose detailed figures the actor may see: None for the whole bank, else ids
+    (an RM: only themselves; a branch role: their branch subtree). Rankings (rank, name,
+    branch, the ranked figure) are shown to everyone with view_performance."""
+    if not getattr(actor, "is_authenticated", False) or not actor.has_perm(
+        "people.view_performance"
+    ):
+        return set()
+    if actor.scope == Scope.ALL or (
+        actor.scope == Scope.BRANCH_SUBTREE and actor.branch.parent_id is None
+    ):
+        return None
+    return set(staff_visible_to(actor).values_list("pk", flat=True))
+
+
+def visible_rows(board: "Board", actor) -> list[Row]:
+    ids = performance_staff_ids(actor)
+    return [r for r in board.rows if ids is None or r.staff.pk in ids]
+
+
+def visible_teams(board: "Board", actor) -> list[Row]:
+    if actor.scope == Scope.OWN_BOOK or not actor.has_perm("people.view_performance"):
+        return []
+    if actor.scope == Scope.ALL or actor.branch.parent_id is None:
+        return board.teams
+    subtree = set(branch_subtree_ids(actor.branch))
+    return [r for r in board.teams if r.team.branch_id in subtree]
+
+
+def staff_performance_get(*, actor, pk: int) -> Staff:
+    """An RM whose performance the actor may see, or Http404 exactly as for a missing one."""
+    ids = performance_staff_ids(actor)
+    if ids is not None and pk not in ids:
+        raise Http404
+    found = relationship_managers().select_related("branch", "team").filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def target_owners(actor) -> tuple[list[Staff], list[Team]]:
+    """The RMs and teams whose targets the actor may set (their branch subtree)."""
+    if not actor.has_perm("people.set_target"):
+        return [], []
+    rms = relationship_managers().select_related("branch", "team")
+    teams = Team.objects.select_related("branch")
+    if actor.scope != Scope.ALL:
+        if actor.scope != Scope.BRANCH_SUBTREE:
+            return [], []
+        rms = rms.filter(branch__path__startswith=actor.branch.path)
+        teams = teams.filter(branch__path__startswith=actor.branch.path)
+    return (
+        list(rms.order_by("branch__path", "display_name", "pk")),
+        list(teams.order_by("branch__path", "name")),
+    )
+
+
+def target_versions(*, period: Period, staff_ids, team_ids) -> dict[tuple[str, int], dict]:
+    """{(kind, id): {metric: (value, version)}} for the form."""
+    out: dict[tuple[str, int], dict] = {}
+    rows = Target.objects.filter(period_kind=period.kind, period_start=period.start).filter(
+        Q(staff_id__in=list(staff_ids)) | Q(team_id__in=list(team_ids))
+    )
+    for t in rows.values("staff_id", "team_id", "metric", "value", "version"):
+        owner = ("staff", t["staff_id"]) if t["staff_id"] else ("team", t["team_id"])
+        out.setdefault(owner, {})[t["metric"]] = (t["value"], t["version"])
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Training
+
+
+def courses_visible_to(actor) -> QuerySet[Course]:
+    """Published courses for staff who take training; every course for those who keep them."""
+    if not getattr(actor, "is_authenticated", False) or not actor.has_perm("people.view_course"):
+        return Course.objects.none()
+    qs = Course.objects.all()
+    if not actor.has_perm("people.manage_training"):
+        qs = qs.filter(active=True)
+    return qs
+
+
+def catalogue(*, actor, product_id: int | None = None) -> list[Course]:
+    """The courses the actor sees, each with the actor's own assignment and completion
+    (`my_due`, `my_completed_at`), its products and material/question counts. Constant
+    number of queries."""
+    mine_due = Assignment.objects.filter(course=OuterRef("pk"), staff_id=actor.pk).values("due_on")
+    mine_done = Completion.objects.filter(course=OuterRef("pk"), staff_id=actor.pk).values(
+        "completed_at"
+    )
+    qs = courses_visible_to(actor)
+    if product_id:
+        qs = qs.filter(Q(products=product_id) | Q(required_for=product_id)).distinct()
+    return list(
+        qs.annotate(
+            my_due=Subquery(mine_due[:1]),
+            my_completed_at=Subquery(mine_done[:1]),
+            material_count=Count("materials", distinct=True),
+            question_count=Count("questions", distinct=True),
+        )
+        .prefetch_related("products", "required_for")
+        .order_by("code")
+    )
+
+
+def course_get(*, actor, pk: int) -> Course:
+    course = courses_visible_to(actor).filter(pk=pk).first()
+    if course is None:
+        raise Http404
+    return course
+
+
+def material_get(*, actor, pk: int) -> Material:
+    """A material of a course the actor sees, or Http404 (files are served only this way)."""
+    material = (
+        Material.objects.select_related("course")
+        .filter(pk=pk, course__in=courses_visible_to(actor))
+        .first()
+    )
+    if material is None:
+        raise Http404
+    return material
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    assignment: Assignment | None
+    completion: Completion | None
+    viewed: set[int]
+    materials: int
+    attempts: list[QuizAttempt]
+
+    @property
+    def overdue(self) -> bool:
+        return bool(
+            self.assignment and not self.completion and self.assignment.due_on < local_today()
+        )
+
+    @property
+    def percent(self) -> int:
+        """Materials opened (and the quiz passed) as a share of the course."""
+        if self.completion:
+            return 100
+        steps = self.materials + 1
+        return int(100 * len(self.viewed) / steps)
+
+
+def course_progress(*, actor, course: Course) -> CourseProgress:
+    return CourseProgress(
+        assignment=Assignment.objects.filter(course=course, staff_id=actor.pk).first(),
+        completion=Completion.objects.filter(course=course, staff_id=actor.pk).first(),
+        viewed=set(
+            MaterialView.objects.filter(material__course=course, staff_id=actor.pk).values_list(
+                "material_id", flat=True
+            )
+        ),
+        materials=course.materials.count(),
+        attempts=list(QuizAttempt.objects.filter(course=course, staff_id=actor.pk)[:20]),
+    )
+
+
+def my_assignments(actor) -> list[Assignment]:
+    """The actor's assigned courses, soonest due first, with `completed_at` annotated."""
+    done = Completion.objects.filter(course=OuterRef("course_id"), staff_id=actor.pk).values(
+        "completed_at"
+    )
+    return list(
+        Assignment.objects.filter(staff_id=actor.pk, course__active=True)
+        .select_related("course")
+        .annotate(completed_at=Subquery(done[:1]))
+        .order_by("due_on", "course__code")
+    )
+
+
+def assignment_staff(actor) -> QuerySet[Staff]:
+    """Staff the actor may assign training to (their branch subtree)."""
+    if not actor.has_perm("people.assign_training"):
+        return Staff.objects.none()
+    qs = Staff.objects.filter(is_active=True).select_related("branch")
+    if actor.scope == Scope.ALL:
+        return qs
+    if actor.scope != Scope.BRANCH_SUBTREE:
+        return Staff.objects.none()
+    return qs.filter(branch__path__startswith=actor.branch.path)
+
+
+def _report_staff(actor) -> QuerySet[Staff] | None:
+    if not actor.has_perm("people.view_assignment"):
+        return Staff.objects.none()
+    if actor.scope == Scope.ALL:
+        return None
+    if actor.scope != Scope.BRANCH_SUBTREE:
+        return Staff.objects.none()
+    return Staff.objects.filter(branch__path__startswith=actor.branch.path)
+
+
+REPORT_LIMIT = 500
+
+
+def completion_report(
+    *, actor, course_id: int | None = None, branch_id: int | None = None, status: str = ""
+) -> list[Assignment]:
+    """Assignments of the staff the actor oversees, with completion, attempts and progress
+    annotated (`completed_at`, `score`, `attempt_count`, `viewed`, `material_count`), overdue
+    first. At most REPORT_LIMIT rows; filter by course, branch (subtree) or status
+    (`done`, `open`, `overdue`)."""
+    staff = _report_staff(actor)
+    qs = Assignment.objects.all()
+    if staff is not None:
+        qs = qs.filter(staff__in=staff)
+    if course_id:
+        qs = qs.filter(course_id=course_id)
+    if branch_id:
+        branch = Branch.objects.filter(pk=branch_id).first()
+        qs = qs.filter(staff__branch__path__startswith=branch.path) if branch else qs.none()
+    done = Completion.objects.filter(course=OuterRef("course_id"), staff=OuterRef("staff_id"))
+    attempts = (
+        QuizAttempt.objects.filter(course=OuterRef("course_id"), staff=OuterRef("staff_id"))
+        .order_by()
+        .values("course_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    viewed = (
+        MaterialView.objects.filter(
+            material__course=OuterRef("course_id"), staff=OuterRef("staff_id")
+        )
+        .order_by()
+        .values("staff_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    materials = (
+        Material.objects.filter(course=OuterRef("course_id"))
+        .order_by()
+        .values("course_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    qs = qs.annotate(
+        completed_at=Subquery(done.values("completed_at")[:1]),
+        score=Subquery(done.values("score")[:1]),
+        attempt_count=Coalesce(Subquery(attempts[:1]), 0),
+        viewed=Coalesce(Subquery(viewed[:1]), 0),
+        material_count=Coalesce(Subquery(materials[:1]), 0),
+    )
+    today = local_today()
+    if status == "done":
+        qs = qs.filter(completed_at__isnull=False)
+    elif status == "open":
+        qs = qs.filter(completed_at__isnull=True, due_on__gte=today)
+    elif status == "overdue":
+        qs = qs.filter(completed_at__isnull=True, due_on__lt=today)
+    return list(
+        qs.select_related("course", "staff__branch").order_by(
+            F("completed_at").asc(nulls_first=True), "due_on", "staff__display_name", "pk"
+        )[:REPORT_LIMIT]
+    )
+
+
+@dataclass(frozen=True)
+class CourseSummary:
+    course: Course
+    assigned: int
+    completed: int
+    overdue: int
+
+    @property
+    def open(self) -> int:
+        return self.assigned - self.completed - self.overdue
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.completed / self.assigned) if self.assigned else 0
+
+
+def completion_summary(*, actor, branch_id: int | None = None) -> list[CourseSummary]:
+    """Per course: assigned, completed and overdue among the staff the actor oversees (one
+    grouped query)."""
+    staff = _report_staff(actor)
+    qs = Assignment.objects.all()
+    if staff is not None:
+        qs = qs.filter(staff__in=staff)
+    if branch_id:
+        branch = Branch.objects.filter(pk=branch_id).first()
+        qs = qs.filter(staff__branch__path__startswith=branch.path) if branch else qs.none()
+    done = Exists(
+        Completion.objects.filter(course=OuterRef("course_id"), staff=OuterRef("staff_id"))
+    )
+    today = local_today()
+    rows = (
+        qs.annotate(is_done=done)
+        .values("course_id")
+        .annotate(
+            assigned=Count("id"),
+            completed=Count("id", filter=Q(is_done=True)),
+            overdue=Count("id", filter=Q(is_done=False, due_on__lt=today)),
+        )
+        .order_by()
+    )
+    by_course = {r["course_id"]: r for r in rows}
+    courses = Course.objects.filter(pk__in=list(by_course)).order_by("code")
+    return [
+        CourseSummary(
+            course=c,
+            assigned=by_course[c.pk]["assigned"],
+            completed=by_course[c.pk]["completed"],
+            overdue=by_course[c.pk]["overdue"],
+        )
+        for c in courses
+    ]
