@@ -140,6 +140,28 @@ ROUTES: dict[str, Decision] = {
         "sent to them (only its digest is stored); unknown, answered and expired links get the "
         "same kind of page whatever the guess; it shows nothing about the customer",
     ),
+    # People: performance (an RM sees their own figures and the rankings, managers their
+    # branch subtree; another's page out of scope is a 404), targets (branch managers, their
+    # subtree), training (every role; files only through the permission-checked view).
+    "people/": Decision(PAGE, "people.view_course", why="sends to performance or training"),
+    "people/performance/": Decision(PAGE, "people.view_performance"),
+    "people/performance/me/": Decision(PAGE, "people.view_performance"),
+    "people/performance/staff/<int:pk>/": Decision(PAGE, "people.view_performance"),
+    "people/targets/": Decision(PAGE, "people.set_target"),
+    "people/training/": Decision(PAGE, "people.view_course"),
+    "people/training/new/": Decision(PAGE, "people.manage_training"),
+    "people/training/report/": Decision(PAGE, "people.view_assignment"),
+    "people/training/<int:pk>/": Decision(PAGE, "people.view_course"),
+    "people/training/<int:pk>/edit/": Decision(PAGE, "people.manage_training"),
+    "people/training/<int:pk>/assign/": Decision(PAGE, "people.assign_training"),
+    "people/training/<int:pk>/quiz/": Decision(PAGE, "people.view_course"),
+    "people/training/<int:pk>/complete/": Decision(PAGE, "people.view_course"),
+    "people/training/<int:pk>/materials/new/": Decision(PAGE, "people.manage_training"),
+    "people/training/<int:pk>/questions/new/": Decision(PAGE, "people.manage_training"),
+    "people/training/materials/<int:pk>/": Decision(PAGE, "people.view_course"),
+    "people/training/materials/<int:pk>/file/": Decision(PAGE, "people.view_course"),
+    "people/training/materials/<int:pk>/delete/": Decision(PAGE, "people.manage_training"),
+    "people/training/questions/<int:pk>/delete/": Decision(PAGE, "people.manage_training"),
     # The REST API: per operation in API_OPERATIONS below.
     **{
         route: Decision(API)
