@@ -40,6 +40,8 @@ class Decision:
 ADMIN_PERM = "org.manage_staff"
 ADMIN_MODELS = ["org/branch", "org/team", "org/staff", "org/apitoken", "customers/tag"] + [
     "products/product"
+] + [f"service/{m}" for m in ("category", "slapolicy", "workinghours", "calendarday")] + [
+    "service/assignmentrule"
 ]
 
 # Every route of the URL configuration (as Django prints its pattern) and its decision.
@@ -109,6 +111,18 @@ ROUTES: dict[str, Decision] = {
     "segments/<int:pk>/refresh/state/": Decision(PAGE, "segments.view_segment"),
     "segments/<int:pk>/archive/": Decision(PAGE, "segments.change_segment"),
     "segments/<int:pk>/export/": Decision(PAGE, "customers.export_customer"),
+    # Service cases: scoped like customers (branch subtree, an RM's own customers and cases
+    # assigned to them); out of scope is a 404; attachments only through the checked view.
+    "service/": Decision(PAGE, "service.view_case"),
+    "service/new/": Decision(PAGE, "service.add_case"),
+    "service/dashboard/": Decision(PAGE, "service.view_service_dashboard"),
+    "service/<int:pk>/": Decision(PAGE, "service.view_case"),
+    "service/<int:pk>/transition/": Decision(PAGE, "service.change_case"),
+    "service/<int:pk>/comment/": Decision(PAGE, "service.change_case"),
+    "service/<int:pk>/attach/": Decision(PAGE, "service.change_case"),
+    "service/<int:pk>/attachments/<int:attachment_pk>/": Decision(PAGE, "service.view_case"),
+    "service/<int:pk>/escalate/": Decision(PAGE, "service.escalate_case"),
+    "service/<int:pk>/assign/": Decision(PAGE, "service.assign_case"),
     # Knowledge base: bank-wide articles (no customer data); drafts and editor pages for
     # editors (change) and approvers only; a reader without the right gets 404 for an article.
     "knowledge/": Decision(PAGE, "knowledge.view_article"),
@@ -181,6 +195,10 @@ ROUTES: dict[str, Decision] = {
             "api/v1/customers/<customer_id>/tasks",
             "api/v1/tasks/<task_id>",
             "api/v1/ingest/transactions",
+            "api/v1/cases",
+            "api/v1/cases/<case_id>",
+            "api/v1/cases/<case_id>/transition",
+            "api/v1/cases/<case_id>/comments",
             "api/v1/segments",
             "api/v1/segments/evaluate",
             "api/v1/segments/<segment_id>",
@@ -200,7 +218,7 @@ ROUTES: dict[str, Decision] = {
             "admin/autocomplete/",
             "admin/jsi18n/",
             "admin/r/<path:content_type_id>/<path:object_id>/",
-            "admin/^(?P<app_label>org|customers|products)/$",
+            "admin/^(?P<app_label>org|customers|products|service)/$",
             "admin/(?P<url>.*)$",
             "admin/org/staff/<id>/password/",
         )
@@ -243,6 +261,11 @@ API_OPERATIONS: dict[tuple[str, str], tuple[str, object]] = {
     ("get", "/tasks/{task_id}"): ("interactions.view_task", NOT_FOUND),
     ("patch", "/tasks/{task_id}"): ("interactions.change_task", FORBIDDEN),
     ("post", "/ingest/transactions"): ("integration.push_transactions", FORBIDDEN),
+    ("get", "/cases"): ("service.view_case", EMPTY),
+    ("post", "/cases"): ("service.add_case", FORBIDDEN),
+    ("get", "/cases/{case_id}"): ("service.view_case", NOT_FOUND),
+    ("post", "/cases/{case_id}/transition"): ("service.change_case", FORBIDDEN),
+    ("post", "/cases/{case_id}/comments"): ("service.change_case", FORBIDDEN),
     ("get", "/segments"): ("segments.view_segment", EMPTY),
     ("post", "/segments"): ("segments.add_segment", FORBIDDEN),
     ("post", "/segments/evaluate"): ("segments.view_segment", FORBIDDEN),
@@ -260,6 +283,7 @@ SHORT_IDS = {
     "holding_id": "h",
     "interaction_id": "i",
     "task_id": "t",
+    "case_id": "k",
     "segment_id": "s",
     "survey_id": "v",
 }
@@ -273,6 +297,17 @@ EXTRA_BODIES = {
     ("post", "/customers/search"): {"q": "13800138000"},
     ("post", "/customers/export"): {"format": "csv", "reason": "monthly review"},
     ("get", "/tasks"): None,
+    ("get", "/cases"): None,
+    ("post", "/cases"): {
+        "customer_id": 1,
+        "kind": "request",
+        "channel": "phone",
+        "category_id": 1,
+        "subject": "挂失",
+    },
+    ("get", "/cases/{k}"): None,
+    ("post", "/cases/{k}/transition"): {"action": "start", "version": 1},
+    ("post", "/cases/{k}/comments"): {"visibility": "internal", "body": "x"},
     ("get", "/segments"): None,
     ("post", "/segments"): {"name": "女性", "definition": _WOMEN},
     ("post", "/segments/evaluate"): {"definition": _WOMEN},
@@ -311,7 +346,7 @@ def routes() -> set[str]:
 
 def concrete(route: str) -> str:
     """A URL that the route matches: parameters become 1, regular expressions a sample."""
-    url = route.replace("^(?P<app_label>org|customers|products)/$", "org/")
+    url = route.replace("^(?P<app_label>org|customers|products|service)/$", "org/")
     url = url.replace("(?P<url>.*)$", "no-such-page/").replace("^.*$", "no-such-endpoint")
     return "/" + re.sub(r"<[^>]+>", "1", url)
 
@@ -460,13 +495,14 @@ def test_api_callers_without_the_permission_are_refused(bank, book, method, path
         name="女性", definition=_WOMEN, owner=bank.rm, branch=bank.rm.branch
     )
     survey = _survey(bank)
+    case = _service_case(bank)
     perm, refusal = API_OPERATIONS[(method, path)]
     staff = _staff_without(bank, perm)
     bodies = {(m, p): b for m, p, b in ENDPOINTS} | EXTRA_BODIES
     before = _snapshot(book)
     short = re.sub(r"\{(\w+)\}", lambda m: "{" + SHORT_IDS[m.group(1)] + "}", path)
     # when
-    response = _call(Api(staff), method, short, bodies[(method, short)], {**book, "s": segment.pk, "v": survey.pk})
+    response = _call(Api(staff), method, short, bodies[(method, short)], {**book, "s": segment.pk, "v": survey.pk, "k": case.pk})
     # then
     if refusal == EMPTY:
         assert response.status_code == 200, response.content
@@ -496,6 +532,22 @@ def _survey(bank):
         branch=bank.rm.branch,
         token_digest="0" * 64,
         expires_at=timezone.now() + timedelta(days=14),
+    )
+
+
+def _service_case(bank):
+    """A service case of the RM's customer (for the case operations)."""
+    from bankcrm.customers.models import Customer
+    from bankcrm.service.models import Category
+    from bankcrm.service.services import case_create
+
+    return case_create(
+        actor=bank.rm,
+        customer=Customer.objects.filter(rm=bank.rm).first(),
+        kind="request",
+        channel="phone",
+        category=Category.objects.get(code="account-loss"),
+        subject="挂失",
     )
 
 

@@ -346,6 +346,19 @@ def test_performance_sales_channels_and_balances(inputs):
         (3, "demand_deposit", D("2960.00")),
         (4, "demand_deposit", D("1850.00")),
     ]
+    # ... by the customer's current branch and RM (customer 2 moved from 10/100 to 11/101)
+    assert [(m.month.month, m.key, m.amount, m.customers) for m in found.balance_by_branch] == [
+        (1, "12", D("2980.00"), 1),
+        (2, "11", D("1900.00"), 1),
+        (3, "12", D("2960.00"), 1),
+        (4, "11", D("1850.00"), 1),
+    ]
+    assert [(m.month.month, m.key, m.amount) for m in found.balance_by_rm] == [
+        (1, "102", D("2980.00")),
+        (2, "101", D("1900.00")),
+        (3, "102", D("2960.00")),
+        (4, "101", D("1850.00")),
+    ]
 
 
 def test_performance_of_an_rms_book(inputs):
@@ -462,6 +475,9 @@ DRILLS = [
     ("sales_branch", "11", None, [2, 5]),
     ("sales_branch_month", "2026-02|11", None, [2]),
     ("channel", "2026-06|mobile", None, [1]),
+    ("balance_branch_month", "2026-03|12", None, [4]),
+    ("balance_rm_month", "2026-02|101", None, [2]),
+    ("balance_rm_month", "2026-02|101", Scope(rm_id=102), []),
     ("acquired", "2026-01", None, [4]),
     ("lost", "2026-04", None, [3]),
     ("source", "2026-02|credit_card", None, [2]),

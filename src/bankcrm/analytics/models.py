@@ -124,3 +124,31 @@ class ValueRun(models.Model):
             return 100
         steps = self.parts_total + 1  # the parts, then scoring and publishing
         return int(100 * self.parts_done / steps) if steps > 1 else 0
+
+
+class ReportSnapshot(models.Model):
+    """A report's figures for one scope and period, computed over the lake once (nightly by
+    `bankcrm refresh_reports` for the bank and every branch; on first view for other scopes) and
+    replayed by the pages until they are older than REPORT_MAX_AGE or the report code changed.
+    `calls` holds what the report's queries returned (analytics.reports.Tape)."""
+
+    report = models.CharField(max_length=20)
+    scope_key = models.CharField(max_length=80)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    code = models.CharField(max_length=16)  # digest of the report code that computed it
+    calls = models.JSONField()
+    computed_at = models.DateTimeField()
+    seconds = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "scope_key", "period_start", "period_end"],
+                name="report_snapshot_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["computed_at"], name="report_snapshot_at")]
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.scope_key} {self.period_start}..{self.period_end}"

@@ -17,6 +17,12 @@ MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 MAX_MONTHS = 60
 
 
+def default_period(today: date | None = None) -> Period:
+    """The last twelve months up to today: what a report page shows without filters."""
+    today = today or local_today()
+    return Period(start=add_months(today.replace(day=1), -11), end=today)
+
+
 class ReportFilterForm(forms.Form):
     branch = forms.ModelChoiceField(
         label=_("Branch"),
@@ -83,6 +89,8 @@ class ReportFilterForm(forms.Form):
     def period(self) -> Period:
         data = self._clean()
         today = local_today()
+        if not data.get("start") and not data.get("end"):
+            return default_period(today)
         end_month = data.get("end") or today.replace(day=1)
         end_month = min(end_month, today.replace(day=1))
         if end_month == today.replace(day=1):

@@ -25,7 +25,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from bankcrm.analytics import reports
+from bankcrm.analytics import report_store, reports
 from bankcrm.analytics.report_exports import report_export, sections_of
 from bankcrm.analytics.report_forms import ReportFilterForm
 from bankcrm.analytics.report_labels import Labels
@@ -37,16 +37,7 @@ from bankcrm.customers.selectors import customers_visible_to
 PERMISSION = "analytics.view_reports"
 DRILL_PAGE_SIZE = 50
 
-# slug -> (report function, title)
-PAGES: dict[str, Callable] = {
-    "dashboard": reports.dashboard,
-    "profiling": reports.profiling,
-    "persistency": reports.persistency,
-    "profitability": reports.profitability,
-    "performance": reports.performance,
-    "prospecting": reports.prospecting,
-    "product": reports.product,
-}
+PAGES = report_store.REPORTS  # slug -> report function
 
 
 class Request:
@@ -272,8 +263,33 @@ def _performance(r: Request, found: reports.Performance) -> dict:
             "money": True,
         },
     }
+    for name, values, label, drill, top in (
+        ("balance_branch", found.balance_by_branch, L.branch, "balance_branch_month", 8),
+        ("balance_rm", found.balance_by_rm, L.rm, "balance_rm_month", 10),
+    ):
+        charts[name] = {
+            **_stacked(
+                found.months,
+                _largest_at_end(values, top),
+                label,
+                drill,
+                measure="amount",
+                chart="line",
+            ),
+            "money": True,
+        }
     charts["channels"]["money"] = True
     return {"charts": charts}
+
+
+def _largest_at_end(values: list, top: int) -> list:
+    """The values of the `top` keys with the largest amount in the last month they appear."""
+    last: dict[str, tuple] = {}
+    for v in values:
+        if v.key not in last or v.month > last[v.key][0]:
+            last[v.key] = (v.month, v.amount)
+    keep = set(sorted(last, key=lambda k: (last[k][0], last[k][1]), reverse=True)[:top])
+    return [v for v in values if v.key in keep]
 
 
 def _prospecting(r: Request, found: reports.Prospecting) -> dict:
@@ -456,9 +472,11 @@ def _scope_label(request: HttpRequest, r: Request) -> str:
 
 def _render(request: HttpRequest, page: str) -> HttpResponse:
     r = Request(request)
-    found = PAGES[page](scope=r.scope, period=r.period)
+    figures = report_store.report_figures(page, scope=r.scope, period=r.period)
+    found = figures.found
     context = {
         "page": page,
+        "computed_at": figures.computed_at,
         "title": _title(page),
         "tabs": _tabs(r),
         "form": r.form,
@@ -548,7 +566,7 @@ def report_export_view(request: HttpRequest, page: str) -> HttpResponse:
     fmt = request.POST.get("format", "")
     if fmt not in ("xlsx", "pdf"):
         return HttpResponseBadRequest(_("Choose Excel or PDF."))
-    found = PAGES[page](scope=r.scope, period=r.period)
+    found = report_store.report_figures(page, scope=r.scope, period=r.period).found
     try:
         exported = report_export(
             actor=request.user,
@@ -566,6 +584,19 @@ def report_export_view(request: HttpRequest, page: str) -> HttpResponse:
     response = HttpResponse(exported.content, content_type=exported.content_type)
     response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
     return response
+
+
+@login_required
+@permission_required(PERMISSION, raise_exception=True)
+@require_POST
+def report_recompute_view(request: HttpRequest, page: str) -> HttpResponse:
+    """Compute the page's figures over the lake now (they are otherwise kept up to a day)."""
+    if page not in PAGES:
+        raise Http404
+    r = Request(request, data=request.POST)
+    report_store.compute(page, scope=r.scope, period=r.period)
+    suffix = ("?" + urlencode(r.query)) if r.query else ""
+    return redirect(reverse(f"analytics:report_{page}") + suffix)
 
 
 def _names(r: Request, page: str, found) -> dict[int, str]:

@@ -25,6 +25,7 @@ Definitions used throughout (docs/reports.md says the same for staff):
 from __future__ import annotations
 
 import math
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -97,8 +98,55 @@ def _month_end(month: date) -> date:
 # Running expressions over the inputs
 
 
+class Tape:
+    """What a report's queries returned, in order: recorded while a report runs over the lake
+    and replayed to build the same report again without the lake (analytics.report_store keeps
+    them per report, scope and period). The row values are plain Python (int, float, str,
+    Decimal, date, datetime, None)."""
+
+    def __init__(self, calls: list[dict[str, list[dict]]] | None = None) -> None:
+        self.replaying = calls is not None
+        self.calls: list[dict[str, list[dict]]] = list(calls or [])
+        self.position = 0
+
+    def next(self, names: list[str]) -> dict[str, list[dict]]:
+        if self.position >= len(self.calls) or sorted(self.calls[self.position]) != sorted(names):
+            raise TapeMismatch()
+        self.position += 1
+        return self.calls[self.position - 1]
+
+
+class TapeMismatch(Exception):
+    """A stored tape does not fit the report's queries (the report code changed)."""
+
+
+_tape: ContextVar[Tape | None] = ContextVar("report_tape", default=None)
+
+
+def with_tape(tape: Tape, report, **kwargs):
+    """Run a report function recording its queries' rows on `tape`, or replaying them."""
+    token = _tape.set(tape)
+    try:
+        found = report(**kwargs)
+    finally:
+        _tape.reset(token)
+    if tape.replaying and tape.position != len(tape.calls):
+        raise TapeMismatch()
+    return found
+
+
 def _fetch(exprs: dict[str, ibis.Expr], inputs: dict | None) -> dict[str, list[dict]]:
     """Run several expressions over the inputs bound once (the lake's unless given)."""
+    tape = _tape.get()
+    if tape is not None and tape.replaying:
+        return tape.next(list(exprs))
+    found = _run(exprs, inputs)
+    if tape is not None:
+        tape.calls.append(found)
+    return found
+
+
+def _run(exprs: dict[str, ibis.Expr], inputs: dict | None) -> dict[str, list[dict]]:
     inputs = inputs if inputs is not None else live_inputs()
     w = warehouse()
     with w.lock():
@@ -620,6 +668,8 @@ class Performance:
     channels: list[MonthValue]  # transactions by month and channel (count, amount)
     balances: list[Bucket]  # current balances of active holdings by product type
     balance_trend: list[MonthValue]  # month-end balances by product type
+    balance_by_branch: list[MonthValue]  # month-end balances by the customer's branch
+    balance_by_rm: list[MonthValue]  # month-end balances by the customer's RM ("" for none)
 
 
 def _opened(b: ibis.Table, period: Period) -> ibis.Table:
@@ -636,19 +686,15 @@ def _channel_tx(b: ibis.Table, period: Period) -> ibis.Table:
         (t.booking_date >= ibis.literal(period.months[0]))
         & (t.booking_date <= ibis.literal(period.end))
     )
-    ids = b.select(s_key=b.customer_id)
+    ids = b.select(s_key=b.customer_id, s_branch=b.branch_id, s_rm=b.rm_id)
     t = t.inner_join(ids, t.customer_id == ids.s_key)
     return t.mutate(month=_month_of(t.booking_date))
 
 
-def performance(*, scope: Scope | None, period: Period, inputs: dict | None = None) -> Performance:
-    """Product sales (holdings opened) by product, branch and RM; transactions by channel;
-    balances by product, over the period's months."""
-    b = base(scope, period.end)
-    opened = _opened(b, period)
+def _month_ends(b: ibis.Table, period: Period) -> ibis.Table:
+    """Each account's month-end balance (CNY): the balance its last transaction of the month
+    left, with the product type and the customer's branch and RM."""
     tx = _channel_tx(b, period)
-    active = _active_holdings(b)
-    # Month-end balance of each account: the balance its last transaction of the month left.
     last = tx.filter(tx.balance_after.notnull() & (tx.currency == "CNY"))
     last = last.mutate(
         _n=ibis.row_number().over(
@@ -658,7 +704,23 @@ def performance(*, scope: Scope | None, period: Period, inputs: dict | None = No
     )
     last = last.filter(last._n == 0)
     accounts = _holdings().select(k_account=ibis._.account_key, k_type=ibis._.product_type)
-    ends = last.inner_join(accounts, last.account_key == accounts.k_account)
+    return last.inner_join(accounts, last.account_key == accounts.k_account)
+
+
+def performance(*, scope: Scope | None, period: Period, inputs: dict | None = None) -> Performance:
+    """Product sales (holdings opened) by product, branch and RM; transactions by channel;
+    balances by product, over the period's months."""
+    b = base(scope, period.end)
+    opened = _opened(b, period)
+    tx = _channel_tx(b, period)
+    active = _active_holdings(b)
+    ends = _month_ends(b, period)
+
+    def month_end_by(key: ibis.Value) -> ibis.Table:
+        return ends.group_by(["month", key.name("key")]).aggregate(
+            count=ends.count(), amount=ends.balance_after.sum(), customers=ends.s_key.nunique()
+        )
+
     found = _fetch(
         {
             "sales": opened.group_by(["month", opened.product_type.name("key")]).aggregate(
@@ -681,9 +743,9 @@ def performance(*, scope: Scope | None, period: Period, inputs: dict | None = No
             "balances": active.group_by(key=active.product_type).aggregate(
                 customers=active.customer_id.nunique(), amount=active.balance.sum()
             ),
-            "ends": ends.group_by(["month", ends.k_type.name("key")]).aggregate(
-                count=ends.count(), amount=ends.balance_after.sum()
-            ),
+            "ends": month_end_by(ends.k_type),
+            "ends_branch": month_end_by(ends.s_branch.cast("string").fill_null("")),
+            "ends_rm": month_end_by(ends.s_rm.cast("string").fill_null("")),
         },
         inputs,
     )
@@ -717,6 +779,8 @@ def performance(*, scope: Scope | None, period: Period, inputs: dict | None = No
             key=lambda x: (-x.amount, x.key),
         ),
         balance_trend=monthly(found["ends"]),
+        balance_by_branch=monthly(found["ends_branch"]),
+        balance_by_rm=monthly(found["ends_rm"]),
     )
 
 
@@ -1094,6 +1158,18 @@ def _channel_drill(b, key, period):
     return t.filter((t.month == ibis.literal(month)) & (t.channel == key[1])).pipe(_ids)
 
 
+def _balance_drill(column: str):
+    """Customers with a month-end balance that month in one branch or with one RM."""
+
+    def select(b, key, period):
+        e = _month_ends(b, period)
+        owner = e[column]
+        keep = owner.isnull() if key[1] == "" else owner == _key_int(key[1])
+        return e.filter((e.month == ibis.literal(_key_month(key[0]))) & keep).pipe(_ids)
+
+    return select
+
+
 def _acquired_drill(b, key, period):
     return b.filter(b.joined_month == ibis.literal(_key_month(key[0])))
 
@@ -1137,6 +1213,8 @@ DRILLS = {
     "sales_rm": (1, _sales_rm_drill),
     "sales_branch_month": (2, _sales_branch_month_drill),
     "channel": (2, _channel_drill),
+    "balance_branch_month": (2, _balance_drill("s_branch")),
+    "balance_rm_month": (2, _balance_drill("s_rm")),
     "acquired": (1, _acquired_drill),
     "lost": (1, _lost_drill),
     "source": (2, _source_drill),

@@ -27,4 +27,9 @@ urlpatterns = [
         report_views.report_export_view,
         name="report_export",
     ),
+    path(
+        "reports/<slug:page>/recompute/",
+        report_views.report_recompute_view,
+        name="report_recompute",
+    ),
 ]

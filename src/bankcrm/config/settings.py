@@ -323,6 +323,8 @@ VALUE_TIER_SHARES = ("0.05", "0.20", "0.70")
 VALUE_DISCOUNT_RATE = "0.08"
 # A refresh computes customers in parts of about this many (the unit of progress and resuming).
 VALUE_PART_ROWS = env_int("BANKCRM_VALUE_PART_ROWS", 200_000)
+# Report figures (analytics.report_store) are kept this long before a view computes them again.
+REPORT_MAX_AGE_SECONDS = env_int("BANKCRM_REPORT_MAX_AGE", 24 * 3600)
 VALUE_RETENTION = {
     "champions": "0.95",
     "loyal": "0.92",
