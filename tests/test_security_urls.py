@@ -13,6 +13,7 @@ request lists are reused here; exports, counts and searches are covered at the e
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from django.test import Client
@@ -176,6 +177,29 @@ ROUTES: dict[str, Decision] = {
     "people/training/materials/<int:pk>/file/": Decision(PAGE, "people.view_course"),
     "people/training/materials/<int:pk>/delete/": Decision(PAGE, "people.manage_training"),
     "people/training/questions/<int:pk>/delete/": Decision(PAGE, "people.manage_training"),
+    # Sales: leads (scoped by branch, or an RM's own and referred), the pool (the actor's
+    # branch), opportunities (by branch, or an RM's own); out of scope answers 404.
+    "sales/leads/": Decision(PAGE, "sales.view_lead"),
+    "sales/leads/new/": Decision(PAGE, "sales.add_lead"),
+    "sales/leads/import/": Decision(PAGE, "sales.import_lead"),
+    "sales/leads/<int:pk>/": Decision(PAGE, "sales.view_lead"),
+    "sales/leads/<int:pk>/follow-up/": Decision(PAGE, "sales.change_lead"),
+    "sales/leads/<int:pk>/assign/": Decision(PAGE, "sales.assign_lead"),
+    "sales/leads/<int:pk>/convert/": Decision(PAGE, "sales.change_lead"),
+    "sales/leads/<int:pk>/reveal/": Decision(PAGE, "sales.reveal_lead"),
+    "sales/pool/": Decision(PAGE, "sales.view_lead"),
+    "sales/pool/leads/<int:pk>/claim/": Decision(PAGE, "sales.claim_lead"),
+    "sales/pool/customers/<int:pk>/claim/": Decision(PAGE, "sales.claim_lead"),
+    "sales/opportunities/": Decision(PAGE, "sales.view_opportunity"),
+    "sales/opportunities/board/": Decision(PAGE, "sales.view_opportunity"),
+    "sales/opportunities/new/": Decision(PAGE, "sales.add_opportunity"),
+    "sales/opportunities/<int:pk>/": Decision(PAGE, "sales.view_opportunity"),
+    "sales/opportunities/<int:pk>/move/": Decision(PAGE, "sales.change_opportunity"),
+    "sales/opportunities/<int:pk>/quotes/new/": Decision(PAGE, "sales.add_quote"),
+    "sales/quotes/<int:pk>/status/": Decision(PAGE, "sales.change_quote"),
+    "sales/opportunities/<int:pk>/contracts/new/": Decision(PAGE, "sales.add_contract"),
+    "sales/instalments/<int:pk>/payments/new/": Decision(PAGE, "sales.add_payment"),
+    "sales/reports/": Decision(PAGE, "sales.view_sales_reports"),
     # The REST API: per operation in API_OPERATIONS below.
     **{
         route: Decision(API)
@@ -204,6 +228,13 @@ ROUTES: dict[str, Decision] = {
             "api/v1/segments/<segment_id>",
             "api/v1/segments/<segment_id>/members",
             "api/v1/segments/<segment_id>/refresh",
+            "api/v1/leads",
+            "api/v1/leads/<lead_id>",
+            "api/v1/leads/<lead_id>/assign",
+            "api/v1/leads/<lead_id>/claim",
+            "api/v1/opportunities",
+            "api/v1/opportunities/<opportunity_id>",
+            "api/v1/opportunities/<opportunity_id>/stage",
             "api/v1/surveys",
             "api/v1/surveys/<survey_id>",
         )
@@ -273,6 +304,15 @@ API_OPERATIONS: dict[tuple[str, str], tuple[str, object]] = {
     ("patch", "/segments/{segment_id}"): ("segments.change_segment", NOT_FOUND),
     ("get", "/segments/{segment_id}/members"): ("segments.view_segment", NOT_FOUND),
     ("post", "/segments/{segment_id}/refresh"): ("segments.change_segment", NOT_FOUND),
+    ("get", "/leads"): ("sales.view_lead", EMPTY),
+    ("post", "/leads"): ("sales.add_lead", FORBIDDEN),
+    ("get", "/leads/{lead_id}"): ("sales.view_lead", NOT_FOUND),
+    ("post", "/leads/{lead_id}/assign"): ("sales.assign_lead", FORBIDDEN),
+    ("post", "/leads/{lead_id}/claim"): ("sales.claim_lead", FORBIDDEN),
+    ("get", "/opportunities"): ("sales.view_opportunity", EMPTY),
+    ("post", "/opportunities"): ("sales.add_opportunity", FORBIDDEN),
+    ("get", "/opportunities/{opportunity_id}"): ("sales.view_opportunity", NOT_FOUND),
+    ("post", "/opportunities/{opportunity_id}/stage"): ("sales.change_opportunity", FORBIDDEN),
     ("get", "/surveys"): ("surveys.view_survey", EMPTY),
     ("get", "/surveys/{survey_id}"): ("surveys.view_survey", NOT_FOUND),
 }
@@ -285,6 +325,8 @@ SHORT_IDS = {
     "task_id": "t",
     "case_id": "k",
     "segment_id": "s",
+    "lead_id": "l",
+    "opportunity_id": "o",
     "survey_id": "v",
 }
 
@@ -315,6 +357,21 @@ EXTRA_BODIES = {
     ("patch", "/segments/{s}"): {"version": 1, "name": "改名"},
     ("get", "/segments/{s}/members"): None,
     ("post", "/segments/{s}/refresh"): None,
+    ("get", "/leads"): None,
+    ("post", "/leads"): {"source": "walk_in", "branch_id": 1, "prospect_name": "王五"},
+    ("get", "/leads/{l}"): None,
+    ("post", "/leads/{l}/assign"): {"assignee_id": 1, "version": 1},
+    ("post", "/leads/{l}/claim"): None,
+    ("get", "/opportunities"): None,
+    ("post", "/opportunities"): {
+        "customer_id": 1,
+        "product_line": "mortgage",
+        "name": "按揭",
+        "amount": "1.00",
+        "expected_close": "2030-01-01",
+    },
+    ("get", "/opportunities/{o}"): None,
+    ("post", "/opportunities/{o}/stage"): {"stage": "documents", "version": 1},
     ("get", "/surveys"): None,
     ("get", "/surveys/{v}"): None,
     ("post", "/ingest/transactions"): {
@@ -496,6 +553,8 @@ def test_api_callers_without_the_permission_are_refused(bank, book, method, path
     )
     survey = _survey(bank)
     case = _service_case(bank)
+    lead, opportunity = _sales_lead_and_opportunity(bank)
+    book = {**book, "l": lead.pk, "o": opportunity.pk}  # noqa: F811 - the sales objects too
     perm, refusal = API_OPERATIONS[(method, path)]
     staff = _staff_without(bank, perm)
     bodies = {(m, p): b for m, p, b in ENDPOINTS} | EXTRA_BODIES
@@ -533,6 +592,33 @@ def _survey(bank):
         token_digest="0" * 64,
         expires_at=timezone.now() + timedelta(days=14),
     )
+
+
+def _sales_lead_and_opportunity(bank):
+    """A lead in the Chaoyang pool and an opportunity of the RM's (for the sales operations)."""
+    from bankcrm.customers.models import Customer
+    from bankcrm.sales.models import ProductLine
+    from bankcrm.sales.services import LeadData, lead_create, opportunity_create
+
+    lead = lead_create(
+        actor=bank.agent,
+        data=LeadData(
+            source="walk_in",
+            branch=bank.chaoyang,
+            prospect_name="王五",
+            prospect_mobile="13800138002",
+        ),
+        auto_assign=False,
+    )
+    opportunity = opportunity_create(
+        actor=bank.rm,
+        customer=Customer.objects.filter(rm=bank.rm).first(),
+        line=ProductLine.objects.get(code="mortgage"),
+        name="按揭",
+        amount="1.00",
+        expected_close=date(2030, 1, 1),
+    )
+    return lead, opportunity
 
 
 def _service_case(bank):

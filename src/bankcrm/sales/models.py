@@ -604,3 +604,21 @@ class CustomerPoolEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.kind}"
+
+
+class PoolSchedule(models.Model):
+    """The self-renewing background run of the pool return (`bankcrm return_to_pool
+    --schedule`): a new chain id supersedes the old one, so starting it twice runs it once."""
+
+    chain = models.UUIDField()
+    interval_seconds = models.PositiveIntegerField(default=86400)
+    next_run_at = models.DateTimeField(null=True, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("pool schedule")
+        verbose_name_plural = _("pool schedules")
+
+    def __str__(self) -> str:
+        return f"pool schedule {self.chain}"
