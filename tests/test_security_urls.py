@@ -112,6 +112,22 @@ ROUTES: dict[str, Decision] = {
     "segments/<int:pk>/refresh/state/": Decision(PAGE, "segments.view_segment"),
     "segments/<int:pk>/archive/": Decision(PAGE, "segments.change_segment"),
     "segments/<int:pk>/export/": Decision(PAGE, "customers.export_customer"),
+    # Knowledge base: bank-wide articles (no customer data); drafts and editor pages for
+    # editors (change) and approvers only; a reader without the right gets 404 for an article.
+    "knowledge/": Decision(PAGE, "knowledge.view_article"),
+    "knowledge/panel/": Decision(PAGE, "knowledge.view_article", why="the case page's panel"),
+    "knowledge/manage/": Decision(PAGE, "knowledge.change_article"),
+    "knowledge/manage/new/": Decision(PAGE, "knowledge.change_article"),
+    "knowledge/review/": Decision(PAGE, "knowledge.change_article"),
+    "knowledge/<int:pk>/": Decision(PAGE, "knowledge.view_article"),
+    "knowledge/<int:pk>/feedback/": Decision(PAGE, "knowledge.view_article"),
+    "knowledge/<int:pk>/edit/": Decision(PAGE, "knowledge.change_article"),
+    "knowledge/<int:pk>/submit/": Decision(PAGE, "knowledge.change_article"),
+    "knowledge/<int:pk>/approve/": Decision(PAGE, "knowledge.approve_article"),
+    "knowledge/<int:pk>/reject/": Decision(PAGE, "knowledge.approve_article"),
+    "knowledge/<int:pk>/retire/": Decision(PAGE, "knowledge.approve_article"),
+    "knowledge/<int:pk>/reviewed/": Decision(PAGE, "knowledge.change_article"),
+    "knowledge/<int:pk>/history/": Decision(PAGE, "knowledge.change_article"),
     # Service cases: scoped like customers (branch subtree, an RM's own customers and cases
     # assigned to them); out of scope is a 404; attachments only through the checked view.
     "service/": Decision(PAGE, "service.view_case"),
@@ -228,6 +244,8 @@ ROUTES: dict[str, Decision] = {
             "api/v1/segments/<segment_id>",
             "api/v1/segments/<segment_id>/members",
             "api/v1/segments/<segment_id>/refresh",
+            "api/v1/knowledge/articles",
+            "api/v1/knowledge/articles/<article_id>",
             "api/v1/leads",
             "api/v1/leads/<lead_id>",
             "api/v1/leads/<lead_id>/assign",
@@ -304,6 +322,8 @@ API_OPERATIONS: dict[tuple[str, str], tuple[str, object]] = {
     ("patch", "/segments/{segment_id}"): ("segments.change_segment", NOT_FOUND),
     ("get", "/segments/{segment_id}/members"): ("segments.view_segment", NOT_FOUND),
     ("post", "/segments/{segment_id}/refresh"): ("segments.change_segment", NOT_FOUND),
+    ("get", "/knowledge/articles"): ("knowledge.view_article", EMPTY),
+    ("get", "/knowledge/articles/{article_id}"): ("knowledge.view_article", NOT_FOUND),
     ("get", "/leads"): ("sales.view_lead", EMPTY),
     ("post", "/leads"): ("sales.add_lead", FORBIDDEN),
     ("get", "/leads/{lead_id}"): ("sales.view_lead", NOT_FOUND),
@@ -320,6 +340,7 @@ API_OPERATIONS: dict[tuple[str, str], tuple[str, object]] = {
 # The scoping matrix (test_api_scoping.ENDPOINTS) writes {customer_id} as {c}, and so on.
 SHORT_IDS = {
     "customer_id": "c",
+    "article_id": "a",
     "holding_id": "h",
     "interaction_id": "i",
     "task_id": "t",
@@ -357,6 +378,8 @@ EXTRA_BODIES = {
     ("patch", "/segments/{s}"): {"version": 1, "name": "改名"},
     ("get", "/segments/{s}/members"): None,
     ("post", "/segments/{s}/refresh"): None,
+    ("get", "/knowledge/articles"): None,
+    ("get", "/knowledge/articles/{a}"): None,
     ("get", "/leads"): None,
     ("post", "/leads"): {"source": "walk_in", "branch_id": 1, "prospect_name": "王五"},
     ("get", "/leads/{l}"): None,
@@ -561,7 +584,7 @@ def test_api_callers_without_the_permission_are_refused(bank, book, method, path
     before = _snapshot(book)
     short = re.sub(r"\{(\w+)\}", lambda m: "{" + SHORT_IDS[m.group(1)] + "}", path)
     # when
-    response = _call(Api(staff), method, short, bodies[(method, short)], {**book, "s": segment.pk, "v": survey.pk, "k": case.pk})
+    response = _call(Api(staff), method, short, bodies[(method, short)], {**book, "a": 1, "s": segment.pk, "v": survey.pk, "k": case.pk})
     # then
     if refusal == EMPTY:
         assert response.status_code == 200, response.content

@@ -114,6 +114,16 @@ class SearchResult:
     hits: list[Hit]
     more: bool = False
     relaxed: bool = False  # no article had every word: these have some of them
+    # The sort key of the last hit when there are more: pass it back as `after` for the next
+    # page (keyset paging over the ranking; no OFFSET).
+    next_after: tuple[int, int, int] | None = None
+
+
+def _after(names: tuple[str, str, str], values: tuple[int, int, int]) -> Q:
+    """Rows strictly after `values` in descending order of the three `names`."""
+    a, b, c = names
+    x, y, z = values
+    return Q(**{f"{a}__lt": x}) | Q(**{a: x, f"{b}__lt": y}) | Q(**{a: x, b: y, f"{c}__lt": z})
 
 
 def _mark(text: str, pattern) -> SafeString:
@@ -164,6 +174,7 @@ def article_search(
     limit: int = 20,
     today: date | None = None,
     display_language: str = "zh-hans",
+    after: tuple[int, int, int] | None = None,
 ) -> SearchResult:
     """Published articles matching `query`, best first: most query words matched, then weight
     (title hits above keyword, summary and body hits).
@@ -189,7 +200,7 @@ def article_search(
         )
     if not terms:
         return _browse(
-            actor, category_ids, language, include_invalid, limit, today, display_language
+            actor, category_ids, language, include_invalid, limit, today, display_language, after
         )
 
     condition = Q(
@@ -208,7 +219,10 @@ def article_search(
         .order_by("-hits", "-score", "-article_id")
     )
     need = len(terms) if match == "all" else 1
-    rows = list(ranked.filter(hits__gte=need)[: limit + 1])
+    ranked = ranked.filter(hits__gte=need)
+    if after is not None:
+        ranked = ranked.filter(_after(("hits", "score", "article_id"), after))
+    rows = list(ranked[: limit + 1])
     return _result(rows, terms, limit, today, display_language)
 
 
@@ -221,15 +235,19 @@ def _in_categories(category_ids: list[int], version_ref: str) -> Exists:
     )
 
 
-def _browse(actor, category_ids, language, include_invalid, limit, today, display_language):
+def _browse(actor, category_ids, language, include_invalid, limit, today, display_language, after):
+    """No words: the most helpful (then most read) articles, for a category or the bank."""
     qs = articles_readable(actor).filter(_language_condition(language, "published__"))
     if not include_invalid:
         qs = qs.filter(_valid_on(today, "published__"))
     if category_ids is not None:
         qs = qs.filter(_in_categories(category_ids, "published_id"))
+    if after is not None:
+        qs = qs.filter(_after(("helpful_count", "view_count", "pk"), after))
+    ordered = qs.order_by("-helpful_count", "-view_count", "-pk")
     rows = [
-        {"article_id": pk, "hits": 0, "score": 0}
-        for pk in qs.order_by("-helpful_count", "-view_count", "-pk").values_list("pk", flat=True)[
+        {"article_id": pk, "hits": 0, "score": 0, "key": (helpful, views, pk)}
+        for pk, helpful, views in ordered.values_list("pk", "helpful_count", "view_count")[
             : limit + 1
         ]
     ]
@@ -239,6 +257,10 @@ def _browse(actor, category_ids, language, include_invalid, limit, today, displa
 def _result(rows, terms, limit, today, display_language) -> SearchResult:
     more = len(rows) > limit
     rows = rows[:limit]
+    next_after = None
+    if more:
+        last = rows[-1]
+        next_after = last.get("key") or (last["hits"], last["score"], last["article_id"])
     articles = Article.objects.select_related("published").in_bulk([r["article_id"] for r in rows])
     pattern = highlight_pattern(terms)
     hits = []
@@ -263,7 +285,7 @@ def _result(rows, terms, limit, today, display_language) -> SearchResult:
                 valid_now=_is_valid(version, today),
             )
         )
-    return SearchResult(terms=terms, hits=hits, more=more)
+    return SearchResult(terms=terms, hits=hits, more=more, next_after=next_after)
 
 
 def _is_valid(version, today: date) -> bool:
