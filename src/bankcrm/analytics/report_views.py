@@ -451,11 +451,13 @@ def page_titles() -> list[tuple[str, str]]:
     ]
 
 
+def _page_url(slug: str, r: Request) -> str:
+    """A report page with the same filters."""
+    return reverse(f"analytics:report_{slug}") + (("?" + urlencode(r.query)) if r.query else "")
+
+
 def _tabs(r: Request) -> list[tuple[str, str, str]]:
-    suffix = ("?" + urlencode(r.query)) if r.query else ""
-    return [
-        (slug, label, reverse(f"analytics:report_{slug}") + suffix) for slug, label in page_titles()
-    ]
+    return [(slug, label, _page_url(slug, r)) for slug, label in page_titles()]
 
 
 def _scope_label(request: HttpRequest, r: Request) -> str:
@@ -580,7 +582,7 @@ def report_export_view(request: HttpRequest, page: str) -> HttpResponse:
         from django.contrib import messages
 
         messages.error(request, str(exc))
-        return redirect(reverse(f"analytics:report_{page}") + "?" + urlencode(r.query))
+        return redirect(_page_url(page, r))
     response = HttpResponse(exported.content, content_type=exported.content_type)
     response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
     return response
@@ -595,8 +597,7 @@ def report_recompute_view(request: HttpRequest, page: str) -> HttpResponse:
         raise Http404
     r = Request(request, data=request.POST)
     report_store.compute(page, scope=r.scope, period=r.period)
-    suffix = ("?" + urlencode(r.query)) if r.query else ""
-    return redirect(reverse(f"analytics:report_{page}") + suffix)
+    return redirect(_page_url(page, r))
 
 
 def _names(r: Request, page: str, found) -> dict[int, str]:
