@@ -189,9 +189,7 @@ def test_resolving_needs_a_resolution_and_a_visit_needs_an_outcome(bank, complai
     assert Case.objects.get(pk=complaint.pk).status == S.RESOLVED
 
 
-def test_reopen_on_the_customers_request_needs_a_reason_and_clears_the_resolution(
-    bank, complaint
-):
+def test_reopen_on_the_customers_request_needs_a_reason_and_clears_the_resolution(bank, complaint):
     # given a closed complaint
     _put(complaint, "closed")
     # when reopening without a reason
