@@ -333,3 +333,44 @@ class Completion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.course} ✓ {self.staff}"
+
+
+class AumSnapshot(models.Model):
+    """Every RM's AUM before and at the end of one period, read from the warehouse by a
+    background task (`tasks.aum_snapshot_refresh`): the warehouse query scans every account's
+    balances, too slow for a page view at a bank's scale. Derived data, recomputed (never
+    edited); the pages say when it was computed."""
+
+    period_kind = models.CharField(max_length=10, choices=PeriodKind.choices)
+    period_start = models.DateField()
+    opening_day = models.DateField(null=True, blank=True)
+    closing_day = models.DateField(null=True, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    requested_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("AUM snapshot")
+        verbose_name_plural = _("AUM snapshots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period_kind", "period_start"], name="aum_snapshot_unique_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_kind} {self.period_start}"
+
+
+class AumSnapshotRow(models.Model):
+    snapshot = models.ForeignKey(AumSnapshot, on_delete=models.CASCADE, related_name="rows")
+    staff_id = models.PositiveBigIntegerField()
+    opening = models.DecimalField(max_digits=18, decimal_places=2)
+    closing = models.DecimalField(max_digits=18, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "staff_id"], name="aum_row_unique_staff")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id}: {self.opening} → {self.closing}"

@@ -1,7 +1,7 @@
 """Reads of the people app: the sell gate, training, targets and performance (scoped)."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
@@ -16,6 +16,8 @@ from bankcrm.org.roles import Role, Scope
 from bankcrm.org.selectors import branch_subtree_ids, staff_visible_to
 from bankcrm.people.models import (
     Assignment,
+    AumSnapshot,
+    AumSnapshotRow,
     Completion,
     Course,
     Material,
@@ -71,7 +73,7 @@ class Actuals:
 
     new_customers: int = 0
     aum: Decimal = ZERO  # now, from the holdings
-    aum_growth: Decimal | None = None  # over the period, from the warehouse's daily balances
+    aum_growth: Decimal | None = None  # over the period: the stored snapshot of the warehouse
     sales_count: int = 0
     sales_amount: Decimal = ZERO
     new_leads: int = 0
@@ -194,15 +196,12 @@ def actuals_by_staff(*, period: Period, today: date | None = None) -> dict[int, 
     return measure(period=period, today=today)[0]
 
 
-def measure(
-    *, period: Period, today: date | None = None
-) -> tuple[dict[int, Actuals], tuple[date | None, date | None]]:
+def measure(*, period: Period, today: date | None = None) -> tuple[dict[int, Actuals], "AumInfo"]:
     """Every member of staff's figures for `period`, up to today while it runs.
 
     One grouped query per source (new customers, holdings, sales, service, surveys) and one
     warehouse query per balance day, whatever the number of RMs. Bank-wide: the callers below
     decide who sees which rows."""
-    from bankcrm.analytics.performance import aum_growth
     from bankcrm.customers.selectors import new_customers_by_rm
     from bankcrm.sales.selectors import sales_by_staff
     from bankcrm.service.selectors import service_quality_by_staff
@@ -211,7 +210,7 @@ def measure(
     today = today or local_today()
     start, end = period.start, period.measured_until(today)
     if end < start:
-        return {}, (None, None)
+        return {}, AumInfo()
     parts: dict[int, dict] = {}
 
     def put(staff_id: int | None, **values) -> None:
@@ -245,12 +244,44 @@ def measure(
             csat_satisfied=round(share * sat.responses) if share is not None else 0,
             nps=sat.nps,
         )
-    growth = aum_growth(start=start, end=end)
-    if growth.known:
-        for staff_id in set(parts) | set(growth.opening.by_rm) | set(growth.closing.by_rm):
-            put(staff_id, aum_growth=growth.growth(staff_id))
-    days = (growth.opening.day, growth.closing.day) if growth.known else (None, None)
-    return {staff_id: Actuals(**values) for staff_id, values in parts.items()}, days
+    aum = aum_snapshot_of(period)
+    if aum.known:
+        rows = AumSnapshotRow.objects.filter(snapshot_id=aum.snapshot_id).values_list(
+            "staff_id", "opening", "closing"
+        )
+        growth = {staff_id: closing - opening for staff_id, opening, closing in rows}
+        for staff_id in set(parts) | set(growth):
+            put(staff_id, aum_growth=growth.get(staff_id, ZERO))
+    return {staff_id: Actuals(**values) for staff_id, values in parts.items()}, aum
+
+
+@dataclass(frozen=True)
+class AumInfo:
+    """Where the period's AUM growth comes from: the stored snapshot (services.
+    aum_snapshot_refresh), its balance days and when it was computed."""
+
+    snapshot_id: int | None = None
+    opening_day: date | None = None
+    closing_day: date | None = None
+    computed_at: datetime | None = None
+    pending: bool = False
+
+    @property
+    def known(self) -> bool:
+        return self.opening_day is not None and self.closing_day is not None
+
+
+def aum_snapshot_of(period: Period) -> AumInfo:
+    found = AumSnapshot.objects.filter(period_kind=period.kind, period_start=period.start).first()
+    if found is None:
+        return AumInfo()
+    return AumInfo(
+        snapshot_id=found.pk,
+        opening_day=found.opening_day,
+        closing_day=found.closing_day,
+        computed_at=found.computed_at,
+        pending=found.requested_at is not None,
+    )
 
 
 def current_aum_by_rm() -> dict[int, Decimal]:
@@ -285,7 +316,7 @@ class Board:
     period: Period
     rows: list[Row]
     teams: list[Row]
-    aum_days: tuple[date | None, date | None]
+    aum: AumInfo
     ranked_by: str
 
     def of(self, staff_id: int) -> Row | None:
@@ -304,7 +335,7 @@ def board(*, period: Period, ranked_by: str = "score", today: date | None = None
     team's summed figures against its targets. Bank-wide: views show it through `scoped`."""
     if ranked_by not in RANK_KEYS:
         ranked_by = "score"
-    actuals, aum_days = measure(period=period, today=today)
+    actuals, aum = measure(period=period, today=today)
     targets = targets_for(period=period)
     rms = list(relationship_managers().select_related("branch", "team").order_by("pk"))
     rows = [
@@ -335,33 +366,55 @@ def board(*, period: Period, ranked_by: str = "score", today: date | None = None
         period=period,
         rows=rows,
         teams=team_rows,
-        aum_days=aum_days,
+        aum=aum,
         ranked_by=ranked_by,
     )
 
 
+def competition_ranks(values: list[Decimal | None]) -> list[int | None]:
+    """Competition ranks (1, 2, 2, 4) of figures already sorted highest first; a missing
+    figure has no rank."""
+    ranks: list[int | None] = []
+    last_value: object = object()
+    last_rank = 0
+    for position, value in enumerate(values, start=1):
+        rank = None if value is None else (last_rank if value == last_value else position)
+        ranks.append(rank)
+        last_value, last_rank = value, rank or last_rank
+    return ranks
+
+
 def _rank(rows: list[Row], ranked_by: str) -> None:
-    """Competition ranking (1, 2, 2, 4) by the chosen figure, highest first; rows without a
-    figure are unranked and listed last. Ranked across the bank and within each branch."""
+    """Rank by the chosen figure, highest first, across the bank and within each RM's own
+    branch; rows without a figure are unranked and listed last."""
 
     def key(row: Row):
         value = _rank_value(row, ranked_by)
         return (value is None, -(value or 0), row.staff.display_name, row.staff.pk)
 
     rows.sort(key=key)
+    for row, rank in zip(
+        rows, competition_ranks([_rank_value(r, ranked_by) for r in rows]), strict=True
+    ):
+        row.rank_bank = rank
     by_branch: dict[int, list[Row]] = {}
     for row in rows:
         by_branch.setdefault(row.staff.branch_id, []).append(row)
-    for group in [rows, *by_branch.values()]:
-        last_value, last_rank = object(), 0
-        for position, row in enumerate(group, start=1):
-            value = _rank_value(row, ranked_by)
-            rank = None if value is None else (last_rank if value == last_value else position)
-            if group is rows:
-                row.rank_bank = rank
-            else:
-                row.rank_branch = rank
-            last_value, last_rank = value, rank or last_rank
+    for group in by_branch.values():
+        ranks = competition_ranks([_rank_value(r, ranked_by) for r in group])
+        for row, rank in zip(group, ranks, strict=True):
+            row.rank_branch = rank
+
+
+def ranking_within(board: "Board", branch: Branch) -> list[tuple[int, Row]]:
+    """The ranked RMs of a branch and its sub-branches, with their rank among them."""
+    group = [
+        r
+        for r in board.rows
+        if r.rank_bank is not None and r.staff.branch.path.startswith(branch.path)
+    ]
+    ranks = competition_ranks([_rank_value(r, board.ranked_by) for r in group])
+    return list(zip(ranks, group, strict=True))
 
 
 # ---------------------------------------------------------------------------------------------

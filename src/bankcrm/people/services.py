@@ -3,7 +3,7 @@ quiz attempts and completions. Each one checks permission and scope and is audit
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
 
@@ -21,6 +21,8 @@ from bankcrm.org.models import Branch, Staff, Team
 from bankcrm.org.roles import Role, Scope
 from bankcrm.people.models import (
     Assignment,
+    AumSnapshot,
+    AumSnapshotRow,
     Choice,
     Completion,
     Course,
@@ -663,3 +665,73 @@ def course_complete(*, actor, course: Course) -> Completion:
             changes={},
         )
     return completion
+
+
+# ---------------------------------------------------------------------------------------------
+# AUM snapshots (derived from the warehouse; no actor: computed by the background worker)
+
+# A requested refresh not done after this long is requested again (a worker stopped meanwhile).
+REFRESH_RETRY = timedelta(minutes=15)
+
+
+def aum_snapshot_stale(snapshot: AumSnapshot | None, period: Period) -> bool:
+    """Missing, or computed on an earlier day while the period was still running."""
+    if snapshot is None or snapshot.computed_at is None:
+        return True
+    computed_on = timezone.localdate(snapshot.computed_at)
+    return computed_on <= period.end and computed_on < timezone.localdate()
+
+
+@transaction.atomic
+def aum_snapshot_request(*, period: Period) -> bool:
+    """Queue a refresh of the period's AUM snapshot if it is stale and none is pending.
+    Returns whether one was queued."""
+    from bankcrm.people.tasks import aum_snapshot_refresh as refresh_task
+
+    snapshot, _created = AumSnapshot.objects.select_for_update().get_or_create(
+        period_kind=period.kind, period_start=period.start
+    )
+    now = timezone.now()
+    if not aum_snapshot_stale(snapshot, period):
+        return False
+    if snapshot.requested_at and now - snapshot.requested_at < REFRESH_RETRY:
+        return False
+    snapshot.requested_at = now
+    snapshot.save(update_fields=["requested_at"])
+    kind, start = period.kind, period.start.isoformat()
+    transaction.on_commit(lambda: refresh_task.enqueue(kind, start))
+    return True
+
+
+def aum_snapshot_refresh(*, period: Period) -> AumSnapshot:
+    """Read every RM's AUM before and at the end of `period` from the warehouse and store it
+    (replacing the previous rows in one transaction)."""
+    from bankcrm.analytics.performance import aum_growth
+
+    end = min(period.end, timezone.localdate())
+    growth = aum_growth(start=period.start, end=end)
+    with transaction.atomic():
+        snapshot, _created = AumSnapshot.objects.select_for_update().get_or_create(
+            period_kind=period.kind, period_start=period.start
+        )
+        snapshot.rows.all().delete()
+        if growth.known:
+            ids = set(growth.opening.by_rm) | set(growth.closing.by_rm)
+            AumSnapshotRow.objects.bulk_create(
+                (
+                    AumSnapshotRow(
+                        snapshot=snapshot,
+                        staff_id=staff_id,
+                        opening=growth.opening.by_rm.get(staff_id, Decimal("0")),
+                        closing=growth.closing.by_rm.get(staff_id, Decimal("0")),
+                    )
+                    for staff_id in ids
+                ),
+                batch_size=1000,
+            )
+        snapshot.opening_day = growth.opening.day if growth.known else None
+        snapshot.closing_day = growth.closing.day if growth.known else None
+        snapshot.computed_at = timezone.now()
+        snapshot.requested_at = None
+        snapshot.save()
+    return snapshot

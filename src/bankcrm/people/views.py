@@ -55,6 +55,13 @@ def _pct(value) -> str:
     return format(value.quantize(Decimal("0.1")).normalize(), "f")
 
 
+def _plain(value) -> str:
+    """A target as typed: 12 rather than 12.00, 3500000 rather than 3500000.00."""
+    if value is None:
+        return ""
+    return str(int(value)) if value == value.to_integral_value() else str(value)
+
+
 def _periods_nav(period: Period) -> dict:
     current = {k: period_containing(k, today()) for k in PeriodKind.values}
     return {
@@ -79,6 +86,7 @@ def performance(request: HttpRequest) -> HttpResponse:
     actor = request.user
     period = _period(request)
     ranked_by = request.GET.get("rank", "score")
+    services.aum_snapshot_request(period=period)
     board = selectors.board(period=period, ranked_by=ranked_by)
     rows = selectors.visible_rows(board, actor)
     branches = list(branches_visible_to(actor).order_by("path")) if len(rows) > 1 else []
@@ -95,7 +103,8 @@ def performance(request: HttpRequest) -> HttpResponse:
     me = board.of(actor.pk)
     ranked = [r for r in board.rows if r.rank_bank is not None]
     home = branch or (me.staff.branch if me else actor.branch)
-    branch_ranking = [r for r in ranked if r.staff.branch_id == home.pk]
+    branch_ranking = selectors.ranking_within(board, home)
+    my_branch_rank = next((rank for rank, r in branch_ranking if me and r is me), None)
     lang = get_language() or ""
     chart = {
         "ranking": {
@@ -118,6 +127,8 @@ def performance(request: HttpRequest) -> HttpResponse:
             "me": me,
             "bank_ranking": ranked[:10],
             "branch_ranking": branch_ranking[:20],
+            "branch_ranked": len(branch_ranking),
+            "my_branch_rank": my_branch_rank,
             "home_branch": home,
             "ranked_count": len(ranked),
             "branches": branches,
@@ -155,6 +166,7 @@ def _attainment_chart(rows, teams) -> dict:
 
 def _staff_page(request: HttpRequest, staff) -> HttpResponse:
     period = _period(request)
+    services.aum_snapshot_request(period=period)
     board = selectors.board(period=period)
     row = board.of(staff.pk)
     if row is None:
@@ -199,7 +211,7 @@ def _staff_page(request: HttpRequest, staff) -> HttpResponse:
             "elapsed": int(elapsed * 100),
             "ranked_count": sum(1 for r in board.rows if r.rank_bank),
             "branch_size": branch_size,
-            "aum_days": board.aum_days,
+            "aum": board.aum,
             "chart": chart,
             "is_me": staff.pk == request.user.pk,
         },
@@ -300,7 +312,7 @@ def targets(request: HttpRequest) -> HttpResponse:
             cells.append(
                 {
                     "name": f"{prefix}-{m.value}",
-                    "value": shown if shown is not None else ("" if value is None else value),
+                    "value": shown if shown is not None else _plain(value),
                     "version": version,
                     "error": errors.get(f"{prefix}-{m.value}"),
                     "metric": m,

@@ -54,7 +54,7 @@
         series: [{
           type: "bar", barMaxWidth: 36, data: c.percent.map(function (v) { return { value: v, itemStyle: { color: v >= 100 ? GREEN : BLUE } }; }),
           label: { show: true, position: "top", fontSize: 10, formatter: "{c}%" },
-          markLine: { silent: true, symbol: "none", lineStyle: { color: GOLD, type: "dashed" }, data: [{ yAxis: 100 }], label: { formatter: "100%" } }
+          markLine: { silent: true, symbol: "none", lineStyle: { color: GOLD, type: "dashed" }, data: [{ yAxis: 100 }], label: { formatter: "100%", position: "insideEndTop" } }
         }]
       };
     },
@@ -68,7 +68,7 @@
         yAxis: { type: "value", axisLabel: { fontSize: 10, formatter: "{value}%" } },
         series: [
           { name: c.period, type: "bar", barMaxWidth: 28, data: c.current,
-            markLine: { silent: true, symbol: "none", lineStyle: { color: GOLD, type: "dashed" }, data: [{ yAxis: 100 }], label: { formatter: "100%" } } },
+            markLine: { silent: true, symbol: "none", lineStyle: { color: GOLD, type: "dashed" }, data: [{ yAxis: 100 }], label: { formatter: "100%", position: "insideEndTop" } } },
           { name: c.previous_period, type: "bar", barMaxWidth: 28, data: c.previous }
         ]
       };
