@@ -158,10 +158,10 @@ def _parse_score(value, low: int, high: int, field: str, errors: dict, *, requir
     return number
 
 
-@transaction.atomic
 def survey_answer(*, survey: Survey, csat, nps, comment: str = "") -> Survey:
     """Record the customer's one answer. Raises SurveyClosed if it was answered or has expired
-    (an expired survey is marked so), ValidationError for a missing or out-of-range score."""
+    (an expired survey is marked so, and stays marked), ValidationError for a missing or
+    out-of-range score. The answer and its audit entry are one transaction."""
     now = timezone.now()
     if survey.status == Survey.Status.SENT and survey.expires_at <= now:
         Survey.objects.filter(pk=survey.pk, status=Survey.Status.SENT).update(
@@ -178,28 +178,30 @@ def survey_answer(*, survey: Survey, csat, nps, comment: str = "") -> Survey:
         errors["comment"] = _("At most 2,000 characters, please.")
     if errors:
         raise ValidationError(errors)
-    # One answer only: the conditional update lets exactly one of two concurrent posts through.
-    updated = Survey.objects.filter(
-        pk=survey.pk, status=Survey.Status.SENT, expires_at__gt=now
-    ).update(
-        status=Survey.Status.ANSWERED,
-        csat=csat_value,
-        nps=nps_value,
-        comment=comment,
-        has_comment=bool(comment),
-        answered_at=now,
-    )
+    with transaction.atomic():
+        # One answer only: the conditional update lets one of two concurrent posts through.
+        updated = Survey.objects.filter(
+            pk=survey.pk, status=Survey.Status.SENT, expires_at__gt=now
+        ).update(
+            status=Survey.Status.ANSWERED,
+            csat=csat_value,
+            nps=nps_value,
+            comment=comment,
+            has_comment=bool(comment),
+            answered_at=now,
+        )
+        if updated == 1:
+            audit_record(
+                actor=None,
+                action="survey.answer",
+                object_type="survey",
+                object_id=survey.pk,
+                customer_id=survey.customer_id,
+                changes={"csat": csat_value, "nps": nps_value, "comment": bool(comment)},
+            )
     if updated != 1:
         survey.refresh_from_db()
         raise SurveyClosed(survey.status)
-    audit_record(
-        actor=None,
-        action="survey.answer",
-        object_type="survey",
-        object_id=survey.pk,
-        customer_id=survey.customer_id,
-        changes={"csat": csat_value, "nps": nps_value, "comment": bool(comment)},
-    )
     survey.refresh_from_db()
     return survey
 

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -119,6 +120,7 @@ def _public_language(request: HttpRequest, survey: Survey | None) -> str:
     return survey.language if survey is not None else "zh-hans"
 
 
+@never_cache
 @csrf_protect
 @require_http_methods(["GET", "POST"])
 def survey_answer_view(request: HttpRequest, token: str) -> HttpResponse:
