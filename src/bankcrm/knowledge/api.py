@@ -125,6 +125,7 @@ def article_search(request: HttpRequest, params: Query[SearchIn]):
         match=params.match,
         limit=params.limit,
         display_language=language,
+        follow_query_language=params.language is None,
         after=after,
     )
     items = [

@@ -18,6 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from bankcrm.common.text import has_cjk
 from bankcrm.knowledge.models import Article, ArticleTerm, ArticleVersion, Status
 from bankcrm.knowledge.search import highlight_pattern, query_terms
 
@@ -175,15 +176,18 @@ def article_search(
     today: date | None = None,
     display_language: str = "zh-hans",
     after: tuple[int, int, int] | None = None,
+    follow_query_language: bool = True,
 ) -> SearchResult:
     """Published articles matching `query`, best first: most query words matched, then weight
     (title hits above keyword, summary and body hits).
 
     One aggregate query over the term index, joined to the article and its published version
     for status, validity, language and category; then one query loads the page's articles.
-    `match="all"` needs every word; `"any"` ranks by how many match (the case panel). With
-    `category_id`, only that category and those below it (or, `related_category`, also those
-    above it). Articles outside their validity dates are left out unless `include_invalid`.
+    Hits are shown in the query's language when the article has it (`follow_query_language`),
+    else in `display_language`. `match="all"` needs every word; `"any"` ranks by how many
+    match (the case panel). With `category_id`, only that category and those below it (or,
+    `related_category`, also those above it). Articles outside their validity dates are left
+    out unless `include_invalid`.
     Without a query: the category's articles, most helpful first.
     """
     today = today or timezone.localdate()
@@ -223,7 +227,7 @@ def article_search(
     if after is not None:
         ranked = ranked.filter(_after(("hits", "score", "article_id"), after))
     rows = list(ranked[: limit + 1])
-    return _result(rows, terms, limit, today, display_language)
+    return _result(rows, terms, limit, today, display_language, follow_query_language)
 
 
 def _in_categories(category_ids: list[int], version_ref: str) -> Exists:
@@ -254,7 +258,9 @@ def _browse(actor, category_ids, language, include_invalid, limit, today, displa
     return _result(rows, [], limit, today, display_language)
 
 
-def _result(rows, terms, limit, today, display_language) -> SearchResult:
+def _result(
+    rows, terms, limit, today, display_language, follow_query_language=True
+) -> SearchResult:
     more = len(rows) > limit
     rows = rows[:limit]
     next_after = None
@@ -269,7 +275,9 @@ def _result(rows, terms, limit, today, display_language) -> SearchResult:
         if article is None or article.published is None:
             continue  # retired between the two reads
         version = article.published
-        lang = display_language if display_language in version.languages else version.languages[0]
+        lang = _shown_language(
+            version.languages, terms if follow_query_language else [], display_language
+        )
         body = version.summary(lang) or version.body(lang)
         if terms and pattern is not None and not pattern.search(body):
             body = version.body(lang) or body
@@ -286,6 +294,16 @@ def _result(rows, terms, limit, today, display_language) -> SearchResult:
             )
         )
     return SearchResult(terms=terms, hits=hits, more=more, next_after=next_after)
+
+
+def _shown_language(available: list[str], terms: list[str], preferred: str) -> str:
+    """The language to show a hit in: the query's (any Chinese word → Chinese, else English)
+    when the article has it and `terms` are given, else `preferred`, else the article's own."""
+    if terms:
+        wanted = "zh-hans" if any(has_cjk(t) for t in terms) else "en"
+        if wanted in available:
+            return wanted
+    return preferred if preferred in available else available[0]
 
 
 def _is_valid(version, today: date) -> bool:

@@ -98,13 +98,14 @@ def panel_view(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         query = form.cleaned_data["q"] or ""
         category = form.cleaned_data["category"]
-        lang = {"zh": "zh-hans", "en": "en"}.get(form.cleaned_data["lang"], _lang())
+        asked = {"zh": "zh-hans", "en": "en"}.get(form.cleaned_data["lang"])
         options = {
             "actor": request.user,
             "query": query,
             "match": "any",
             "limit": PANEL_SIZE,
-            "display_language": lang,
+            "display_language": asked or _lang(),
+            "follow_query_language": asked is None,
         }
         hits = selectors.article_search(**options, category_id=category, related_category=True).hits
         if not hits and category and query:
