@@ -24,8 +24,8 @@ from bankcrm.api.schemas import (
 )
 from bankcrm.common.errors import ensure_perm
 from bankcrm.customers.selectors import customers_visible_to
-from bankcrm.org.models import Staff
-from bankcrm.org.selectors import branches_visible_to, staff_visible_to
+from bankcrm.org.models import Branch, Staff
+from bankcrm.org.selectors import staff_visible_to
 from bankcrm.products.models import Product
 from bankcrm.sales import selectors, services
 from bankcrm.sales.models import BusinessLine, Lead, Opportunity, ProductLine, Stage
@@ -211,7 +211,8 @@ def lead_list(request: HttpRequest, filters: Query[LeadFilterIn]):
 def lead_create(request: HttpRequest, payload: LeadCreateIn):
     actor = request.auth
     ensure_perm(actor, "sales.add_lead")
-    branch = branches_visible_to(actor).filter(pk=payload.branch_id).first()
+    # Any branch: a referral often goes to another branch's team (cross-line, cross-branch).
+    branch = Branch.objects.filter(pk=payload.branch_id).first()
     if branch is None:
         raise _not_found("branch_id")
     customer = None

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bankcrm.customers.forms import BootstrapMixin, DisplayNameChoiceField, StaffChoiceField
 from bankcrm.customers.selectors import customers_visible_to
-from bankcrm.org.models import Staff
+from bankcrm.org.models import Branch, Staff
 from bankcrm.org.roles import Role
 from bankcrm.org.selectors import branches_visible_to, staff_visible_to
 from bankcrm.products.models import Product
@@ -85,7 +85,8 @@ class LeadForm(_Form):
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["customer"].actor = actor
-        self.fields["branch"].queryset = branches_visible_to(actor)
+        # Any branch: a referral often goes to another branch's team.
+        self.fields["branch"].queryset = Branch.objects.all()
         self.fields["branch"].initial = actor.branch_id
         self.fields["product_line"].queryset = ProductLine.objects.filter(active=True)
         self.fields["product"].queryset = Product.objects.filter(active=True)
