@@ -110,7 +110,8 @@ def _encode(values: tuple[int, int, int] | None) -> str | None:
     response={200: ArticlePageOut, **ERRORS},
     summary="Search knowledge articles",
     description="Published articles valid today, best first (title hits above body hits). "
-    "Chinese is segmented (jieba): a word inside a longer phrase is found.",
+    "Chinese is segmented (jieba): a word inside a longer phrase is found. The words travel "
+    "in the URL: search for topics, never put a customer's details in `q`.",
 )
 def article_search(request: HttpRequest, params: Query[SearchIn]):
     actor = request.auth
