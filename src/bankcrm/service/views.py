@@ -86,7 +86,8 @@ def case_list_view(request: HttpRequest) -> HttpResponse:
     ]
     branches = [(b.pk, b.display_name(language)) for b in branches_visible_to(request.user)]
     form = CaseFilterForm(request.GET or None, assignees=assignees, branches=branches)
-    data = form.cleaned_data if form.is_valid() else {}
+    form.is_valid()  # a bad value in one filter drops that filter, not the others
+    data = getattr(form, "cleaned_data", {})
     filters = selectors.CaseFilters(
         query=data.get("q") or "",
         status=data.get("status") or "",
@@ -333,7 +334,6 @@ def attachment_view(request: HttpRequest, pk: int, attachment_pk: int) -> HttpRe
         content_type=attachment.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store"
     return response
 
 
