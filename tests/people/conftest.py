@@ -4,6 +4,7 @@ from bankcrm.people import services
 from bankcrm.people.models import Course
 from bankcrm.products.models import ProductType
 from tests import factories
+from tests.analytics.conftest import accounts, backend, lake  # noqa: F401 - warehouse fixtures
 
 
 @pytest.fixture

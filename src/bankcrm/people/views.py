@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from bankcrm.common.errors import ConflictError
 from bankcrm.customers.forms import apply_service_errors
 from bankcrm.org.models import Team
+from bankcrm.org.roles import Scope
 from bankcrm.org.selectors import branches_visible_to
 from bankcrm.people import selectors, services
 from bankcrm.people.forms import AssignForm, CourseForm, MaterialForm, QuestionForm
@@ -89,7 +90,8 @@ def performance(request: HttpRequest) -> HttpResponse:
     services.aum_snapshot_request(period=period)
     board = selectors.board(period=period, ranked_by=ranked_by)
     rows = selectors.visible_rows(board, actor)
-    branches = list(branches_visible_to(actor).order_by("path")) if len(rows) > 1 else []
+    overseer = actor.scope != Scope.OWN_BOOK  # sees other RMs' details, not only the rankings
+    branches = list(branches_visible_to(actor).order_by("path")) if overseer else []
     branch = None
     branch_id = _int(request.GET.get("branch"))
     if branch_id:
@@ -114,7 +116,7 @@ def performance(request: HttpRequest) -> HttpResponse:
             "ids": [r.staff.pk for r in ranked[:10]],
             "percent": board.ranked_by in ("score", Metric.SLA_MET_SHARE, Metric.CSAT),
         },
-        "attainment": _attainment_chart(rows, teams) if len(rows) > 1 else None,
+        "attainment": _attainment_chart(rows, teams) if overseer else None,
     }
     return render(
         request,
@@ -124,6 +126,7 @@ def performance(request: HttpRequest) -> HttpResponse:
             "board": board,
             "rows": rows,
             "teams": teams,
+            "overseer": overseer,
             "me": me,
             "bank_ranking": ranked[:10],
             "branch_ranking": branch_ranking[:20],
