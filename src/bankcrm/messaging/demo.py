@@ -17,8 +17,10 @@ from django.utils import timezone
 from bankcrm.customers.models import Consent, Customer
 from bankcrm.messaging.models import Message
 from bankcrm.messaging.services import _schedule_delivery, message_enqueue
+from bankcrm.org.models import Branch
 
 KEY = "demo:notice:"
+DEMO_BRANCH = "110"  # the demo manager's branch (demo.bank.DEMO_LOGINS)
 NOTICES = [
     ("理财产品到期提醒", "尊敬的客户：您持有的理财产品将于近日到期，如需续作请联系您的客户经理。"),
     ("定期存款到期提醒", "尊敬的客户：您的定期存款即将到期，到期后将按约定自动转存。"),
@@ -40,13 +42,20 @@ def seed_demo(*, seed: int) -> str:
         .order_by("customer_id")
         .distinct()[:400]
     )
-    customers = list(Customer.objects.filter(pk__in=list(consenting)).order_by("pk"))
+    customers = list(
+        Customer.objects.filter(pk__in=list(consenting)).select_related("branch").order_by("pk")
+    )
     if not customers:
         return "messaging: no customer with a service consent"
+    # The demo manager's branch first (their outbox page shows the failures and the wait).
+    beijing = Branch.objects.filter(code=DEMO_BRANCH).values_list("path", flat=True).first() or "-"
+    near = [c for c in customers if c.branch.path.startswith(beijing)]
+    far = [c for c in customers if not c.branch.path.startswith(beijing)]
+    chosen = rng.sample(near, min(18, len(near))) + rng.sample(far, min(12, len(far)))
     now = timezone.now()
     counts = {"sent": 0, "failed": 0, "queued": 0, "suppressed": 0}
     with transaction.atomic():
-        for n, customer in enumerate(rng.sample(customers, min(30, len(customers)))):
+        for n, customer in enumerate(chosen):
             subject, body = NOTICES[n % len(NOTICES)]
             message = message_enqueue(
                 customer=customer,
@@ -56,7 +65,7 @@ def seed_demo(*, seed: int) -> str:
                 dedupe_key=f"{KEY}{customer.pk}:{n}",
                 related_type="notice",
             )
-            created = now - timedelta(days=rng.randint(0, 29), minutes=rng.randint(0, 1440))
+            created = now - timedelta(days=29 - n, minutes=rng.randint(0, 600))
             Message.objects.filter(pk=message.pk).update(created_at=created)
             if message.status != Message.Status.QUEUED:
                 counts[message.status] += 1

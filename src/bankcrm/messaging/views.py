@@ -47,8 +47,9 @@ def outbox_view(request: HttpRequest) -> HttpResponse:
         status=status if status in Message.Status.values else "",
         channel=channel if channel in Channel.values else "",
         customer_id=_int(request.GET.get("customer")),
+        since=timezone.now() - timedelta(days=days),
     )
-    since = timezone.now() - timedelta(days=days)
+    since = filters.since
     rows, next_cursor = selectors.outbox_page(
         actor=request.user, filters=filters, after=_int(request.GET.get("after"))
     )

@@ -50,7 +50,7 @@ def survey_results(request: HttpRequest) -> HttpResponse:
     summary = selectors.satisfaction_summary(actor=request.user, start=start, end=end)
     branches = selectors.satisfaction_by_branch_for(actor=request.user, start=start, end=end)
     people = selectors.satisfaction_by_staff_for(actor=request.user, start=start, end=end)
-    comments = selectors.recent_comments(actor=request.user, start=start, end=end)
+    comments = selectors.recent_comments(actor=request.user, start=start, end=end, limit=12)
     charts = {
         "labels": {
             "csat": _("CSAT (1–5)"),
