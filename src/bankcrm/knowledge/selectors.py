@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import html
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -145,9 +146,9 @@ def snippet(text: str, terms: list[str], width: int = SNIPPET) -> SafeString:
     text = " ".join((text or "").split())
     pattern = highlight_pattern(terms)
     start = 0
-    if pattern is not None:
+    if pattern is not None and len(text) > width:
         m = pattern.search(text)
-        if m:
+        if m and m.end() > width - 10:  # the first hit would not show: centre on it
             start = max(0, m.start() - width // 3)
     piece = text[start : start + width]
     prefix = "…" if start > 0 else ""
@@ -464,17 +465,22 @@ class FieldDiff:
         return any(kind != "same" for kind, _html in self.lines)
 
 
+_DIFF_TOKEN = re.compile(r"[A-Za-z0-9_'’.-]+|\s+|.", re.DOTALL)
+
+
 def _inline(old: str, new: str) -> SafeString:
-    """One changed line, character by character (Chinese has no spaces to split on)."""
+    """One changed line, word by word for Latin text and character by character for Chinese
+    (which has no spaces to split on)."""
+    a, b = _DIFF_TOKEN.findall(old), _DIFF_TOKEN.findall(new)
     out = []
-    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
     for op, a1, a2, b1, b2 in matcher.get_opcodes():
         if op == "equal":
-            out.append(html.escape(old[a1:a2]))
+            out.append(html.escape("".join(a[a1:a2])))
         if op in ("delete", "replace"):
-            out.append(f"<del>{html.escape(old[a1:a2])}</del>")
+            out.append(f"<del>{html.escape(''.join(a[a1:a2]))}</del>")
         if op in ("insert", "replace"):
-            out.append(f"<ins>{html.escape(new[b1:b2])}</ins>")
+            out.append(f"<ins>{html.escape(''.join(b[b1:b2]))}</ins>")
     return mark_safe("".join(out))  # noqa: S308 - every piece escaped
 
 
