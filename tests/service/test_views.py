@@ -149,8 +149,13 @@ def test_list_filters(client, bank, customer):
     def listed(**params):
         return [c.pk for c in client.get("/service/", params).context["cases"]]
 
-    # then
+    # then (the list shows cases not closed unless asked)
     assert listed() == [question.pk, fraud.pk]
+    Case.objects.filter(pk=question.pk).update(status="closed")
+    assert listed() == [fraud.pk]
+    assert listed(status="all") == [question.pk, fraud.pk]
+    assert listed(status="closed") == [question.pk]
+    Case.objects.filter(pk=question.pk).update(status="open")
     assert listed(kind="complaint") == [fraud.pk]
     from bankcrm.service.models import Category
 

@@ -21,7 +21,7 @@ from bankcrm.org.models import Staff
 from bankcrm.org.roles import Role
 from bankcrm.service import selectors, services
 from bankcrm.service.models import Case, CaseComment, Category
-from bankcrm.service.sla import business_minutes_between
+from bankcrm.service.sla import add_business_minutes, business_minutes_between
 
 CASES = 320
 DAYS = 180
@@ -173,35 +173,43 @@ def seed_demo(*, seed: int, cases: int = CASES) -> str:
     )
 
 
-def _at(start: datetime, due: datetime, share: float) -> datetime:
-    return start + (due - start) * share
+def _at(calendar, start: datetime, due: datetime, share: float) -> datetime:
+    """The moment `share` of the business time from start to due has passed (work happens in
+    working hours)."""
+    minutes = business_minutes_between(calendar, start, due) * share
+    return add_business_minutes(calendar, start, max(minutes, 1))
+
+
+def _later(calendar, rng: random.Random, start: datetime, low: int, high: int) -> datetime:
+    """A moment `low`..`high` business hours after start."""
+    return add_business_minutes(calendar, start, rng.randint(low * 60, high * 60))
 
 
 def _play(rng: random.Random, case: Case, worker: Staff, now: datetime, calendar) -> None:
     """Walk the case along its workflow as staff would have, at plausible times; stop where
     the present is reached."""
     late = rng.random() < 0.14
-    first_at = _at(case.opened_at, case.first_response_due, rng.uniform(0.1, 0.9))
+    first_at = _at(calendar, case.opened_at, case.first_response_due, rng.uniform(0.1, 0.9))
     if rng.random() < 0.08:
-        first_at = _at(case.opened_at, case.first_response_due, rng.uniform(1.2, 3))
+        first_at = _at(calendar, case.opened_at, case.first_response_due, rng.uniform(1.2, 3))
     share = rng.uniform(1.1, 2.6) if late else rng.uniform(0.25, 0.95)
-    resolved_at = max(_at(case.opened_at, case.resolution_due, share), first_at)
+    resolved_at = max(_at(calendar, case.opened_at, case.resolution_due, share), first_at)
     steps: list[tuple[str, datetime, dict]] = []
     if case.is_complaint:
         steps.append(("acknowledge", first_at, {}))
-        steps.append(("investigate", _at(first_at, resolved_at, 0.3), {}))
+        steps.append(("investigate", _at(calendar, first_at, resolved_at, 0.3), {}))
     else:
         steps.append(("start", first_at, {}))
     steps.append(("resolve", resolved_at, {"resolution": rng.choice(RESOLUTIONS)}))
     if case.is_complaint:
-        visit_at = resolved_at + timedelta(hours=rng.randint(20, 96))
+        visit_at = _later(calendar, rng, resolved_at, 4, 24)
         outcome = rng.choices(list(Case.VisitOutcome.values), weights=[60, 22, 10, 8])[0]
         steps.append(
             ("visit", visit_at, {"visit_outcome": outcome, "visit_notes": "电话回访客户。"})
         )
-        steps.append(("close", visit_at + timedelta(hours=rng.randint(1, 8)), {}))
+        steps.append(("close", _later(calendar, rng, visit_at, 1, 4), {}))
     else:
-        steps.append(("close", resolved_at + timedelta(hours=rng.randint(2, 72)), {}))
+        steps.append(("close", _later(calendar, rng, resolved_at, 1, 16), {}))
     replied = False
     for action, at, extra in steps:
         if at > now:
@@ -228,7 +236,7 @@ def _play(rng: random.Random, case: Case, worker: Staff, now: datetime, calendar
             **extra,
         )
     if case.status == Case.Status.CLOSED and rng.random() < 0.04:
-        at = case.closed_at + timedelta(days=rng.randint(1, 5))
+        at = _later(calendar, rng, case.closed_at, 4, 30)
         if at < now:
             services.case_transition(
                 actor=worker,
@@ -267,10 +275,15 @@ def _date_last_events(case: Case, at: datetime, count: int = 2) -> None:
 def _surveys_as_history(rng: random.Random, now: datetime) -> int:
     """The surveys the closures asked for: sent when the case closed, most answered."""
     from bankcrm.messaging.models import Message
+    from bankcrm.service.models import CaseEvent
     from bankcrm.surveys import services as surveys
     from bankcrm.surveys.models import Survey
 
-    closed = dict(Case.objects.filter(closed_at__isnull=False).values_list("pk", "closed_at"))
+    closed = dict(  # when each case was first closed (the survey was asked for then)
+        CaseEvent.objects.filter(kind=CaseEvent.Kind.TRANSITION, to_status=Case.Status.CLOSED)
+        .order_by("-at")
+        .values_list("case_id", "at")
+    )
     n = 0
     for survey in Survey.objects.filter(about_type="case").order_by("pk"):
         sent_at = closed.get(survey.about_id)

@@ -1,17 +1,17 @@
 """Forms of the case pages: shape and types only; the rules are in services.py."""
 
 from django import forms
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from bankcrm.service.models import Case, CaseComment, Priority
 from bankcrm.service.selectors import SLA_STATES, category_choices
 
 SLA_LABELS = {
-    "on_track": _("On track"),
-    "at_risk": _("At risk"),
-    "breached": _("Breached"),
-    "met": _("Met"),
+    "on_track": pgettext_lazy("SLA", "On track"),
+    "at_risk": pgettext_lazy("SLA", "At risk"),
+    "breached": pgettext_lazy("SLA", "Breached"),
+    "met": pgettext_lazy("SLA", "Met"),
 }
 
 
@@ -92,7 +92,7 @@ class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("", _("All")), ("active", _("Not closed")), *Case.Status.choices],
+        choices=[("active", _("Not closed")), ("all", _("All")), *Case.Status.choices],
     )
     sla = forms.ChoiceField(
         label=_("SLA"),

@@ -7,6 +7,7 @@ runs) live in services.py and sla.py; these models only hold the data and its co
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Category(models.Model):
@@ -40,9 +41,9 @@ class Category(models.Model):
 
 class Priority(models.IntegerChoices):
     LOW = 1, _("Low")
-    NORMAL = 2, _("Normal")
+    NORMAL = 2, pgettext_lazy("service", "Normal")
     HIGH = 3, _("High")
-    URGENT = 4, _("Urgent")
+    URGENT = 4, pgettext_lazy("service", "Urgent")
 
 
 class SlaPolicy(models.Model):
@@ -187,7 +188,7 @@ class Case(models.Model):
 
     class Status(models.TextChoices):
         # Requests and questions: open → in progress → resolved → closed.
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("service", "Open")
         IN_PROGRESS = "in_progress", _("In progress")
         # Complaints: registered → acknowledged → investigating → resolved → visited → closed.
         REGISTERED = "registered", _("Registered")
@@ -195,7 +196,7 @@ class Case(models.Model):
         INVESTIGATING = "investigating", _("Investigating")
         RESOLVED = "resolved", _("Resolved")
         VISITED = "visited", _("Return visit done")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("service", "Closed")
 
     class VisitOutcome(models.TextChoices):
         SATISFIED = "satisfied", _("Satisfied")
@@ -298,7 +299,7 @@ class CaseEvent(models.Model):
     """The case's own history: every transition, assignment, escalation, note and reply."""
 
     class Kind(models.TextChoices):
-        OPENED = "opened", _("Opened")
+        OPENED = "opened", pgettext_lazy("service", "Opened")
         TRANSITION = "transition", _("Status changed")
         ASSIGNED = "assigned", _("Assigned")
         ESCALATED = "escalated", _("Escalated")

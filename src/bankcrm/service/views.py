@@ -90,7 +90,7 @@ def case_list_view(request: HttpRequest) -> HttpResponse:
     data = getattr(form, "cleaned_data", {})
     filters = selectors.CaseFilters(
         query=data.get("q") or "",
-        status=data.get("status") or "",
+        status="" if data.get("status") == "all" else (data.get("status") or "active"),
         sla=data.get("sla") or "",
         kind=data.get("kind") or "",
         category_id=data.get("category"),
@@ -411,7 +411,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             "on_track": str(SLA_LABELS["on_track"]),
             "at_risk": str(SLA_LABELS["at_risk"]),
             "breached": str(SLA_LABELS["breached"]),
-            "opened": _("Opened"),
+            "opened": _("Cases opened"),
             "breaches": _("Cases with a breach"),
             "first": _("First response (business hours)"),
             "resolution": _("Resolution (business hours)"),
