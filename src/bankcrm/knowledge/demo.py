@@ -26,7 +26,7 @@ def _day(text: str) -> date | None:
 def seed_demo(*, seed: int) -> str:
     if Article.objects.exists():
         return "knowledge: already seeded"
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - demo data, not security
     managers = list(
         Staff.objects.filter(role=Role.BRANCH_MANAGER, is_active=True).order_by("username")
     )
