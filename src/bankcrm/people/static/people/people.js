@@ -49,7 +49,7 @@
       return {
         grid: { left: 8, right: 12, top: 24, bottom: 8, containLabel: true },
         tooltip: { trigger: "axis", confine: true, valueFormatter: function (v) { return v === null ? "—" : v + "%"; } },
-        xAxis: { type: "category", data: c.labels, axisLabel: { fontSize: 10, interval: 0, hideOverlap: true } },
+        xAxis: { type: "category", data: c.labels, axisLabel: { fontSize: 10, interval: 0, width: 70, overflow: "break" } },
         yAxis: { type: "value", axisLabel: { fontSize: 10, formatter: "{value}%" } },
         series: [{
           type: "bar", barMaxWidth: 36, data: c.percent.map(function (v) { return { value: v, itemStyle: { color: v >= 100 ? GREEN : BLUE } }; }),
@@ -64,7 +64,7 @@
         legend: { bottom: 0, textStyle: { fontSize: 11 } },
         grid: { left: 8, right: 12, top: 24, bottom: 28, containLabel: true },
         tooltip: { trigger: "axis", confine: true, valueFormatter: function (v) { return v === null || v === undefined ? "—" : v + "%"; } },
-        xAxis: { type: "category", data: c.labels, axisLabel: { fontSize: 10, interval: 0, hideOverlap: true } },
+        xAxis: { type: "category", data: c.labels, axisLabel: { fontSize: 10, interval: 0, width: 70, overflow: "break" } },
         yAxis: { type: "value", axisLabel: { fontSize: 10, formatter: "{value}%" } },
         series: [
           { name: c.period, type: "bar", barMaxWidth: 28, data: c.current,
