@@ -18,7 +18,7 @@ class Category(models.Model):
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
     parent = models.ForeignKey(
         "self",
-        verbose_name=_("parent"),
+        verbose_name=_("parent category"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
