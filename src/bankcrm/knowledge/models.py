@@ -115,6 +115,8 @@ class Article(Content):
     review_interval_days = models.PositiveSmallIntegerField(_("review every (days)"), default=180)
     last_reviewed_at = models.DateTimeField(_("last reviewed"), null=True, blank=True)
     review_due = models.DateField(_("review due"), null=True, blank=True)
+    # When the owner was last e-mailed about this article (review due, validity ending).
+    reminded_on = models.DateField(_("owner reminded on"), null=True, blank=True)
     retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
     view_count = models.PositiveIntegerField(_("views"), default=0)
     helpful_count = models.PositiveIntegerField(_("helpful"), default=0)

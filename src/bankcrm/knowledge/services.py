@@ -394,6 +394,86 @@ def article_feedback(*, actor, article: Article, helpful: bool, comment: str = "
     return article
 
 
+REMIND_AHEAD_DAYS = 14  # review due within this many days
+EXPIRY_AHEAD_DAYS = 30  # validity ending within this many days
+REMIND_EVERY_DAYS = 7  # at most one reminder per article per week
+
+
+@transaction.atomic
+def article_review_reminders_send(*, today: date | None = None) -> int:
+    """E-mail each owner one digest of their live articles whose periodic review is due (or
+    overdue) within REMIND_AHEAD_DAYS, or whose validity ends within EXPIRY_AHEAD_DAYS, unless
+    reminded about that article in the last REMIND_EVERY_DAYS. Run daily
+    (`bankcrm knowledge_review_reminders`); the messages go out through the worker after the
+    transaction commits. Returns how many owners were reminded."""
+    from django.db.models import Q
+    from django.urls import reverse
+    from django.utils import translation
+
+    from bankcrm.common import crypto
+    from bankcrm.org.tasks import staff_mail_send
+
+    today = today or timezone.localdate()
+    due = (
+        Article.objects.select_for_update()
+        .filter(published__isnull=False, retired_at__isnull=True, owner__is_active=True)
+        .filter(
+            Q(review_due__lte=today + timedelta(days=REMIND_AHEAD_DAYS))
+            | Q(
+                published__valid_until__gte=today,
+                published__valid_until__lte=today + timedelta(days=EXPIRY_AHEAD_DAYS),
+            )
+        )
+        .filter(
+            Q(reminded_on__isnull=True)
+            | Q(reminded_on__lte=today - timedelta(days=REMIND_EVERY_DAYS))
+        )
+        .select_related("owner", "published")
+        .order_by("owner_id", "review_due", "pk")
+    )
+    by_owner: dict[int, list[Article]] = {}
+    for article in due:
+        by_owner.setdefault(article.owner_id, []).append(article)
+    for articles in by_owner.values():
+        owner = articles[0].owner
+        language = owner.language or "zh-hans"
+        with translation.override(language):
+            subject = _("Knowledge base: %(count)s of your articles need attention") % {
+                "count": len(articles)
+            }
+            lines = [_("These articles you own need a review or a new validity date:"), ""]
+            for article in articles:
+                reasons = []
+                if article.review_due and article.review_due <= today:
+                    reasons.append(
+                        _("review overdue since %(date)s") % {"date": article.review_due}
+                    )
+                elif article.review_due and article.review_due <= today + timedelta(
+                    days=REMIND_AHEAD_DAYS
+                ):
+                    reasons.append(_("review due on %(date)s") % {"date": article.review_due})
+                until = article.published.valid_until
+                if until and today <= until <= today + timedelta(days=EXPIRY_AHEAD_DAYS):
+                    reasons.append(_("valid until %(date)s") % {"date": until})
+                lines.append(f"- {article.title(language)} ({'; '.join(reasons)})")
+                lines.append(f"  {reverse('knowledge:article', args=[article.pk])}")
+            lines += ["", _("Open an article to mark it reviewed or to start a revision.")]
+            body = "\n".join(lines)
+        sealed = (crypto.encrypt(subject), crypto.encrypt(body))
+        transaction.on_commit(
+            lambda staff_id=owner.pk, sealed=sealed: staff_mail_send.enqueue(staff_id, *sealed)
+        )
+        Article.objects.filter(pk__in=[a.pk for a in articles]).update(reminded_on=today)
+        audit_record(
+            actor=None,
+            action="knowledge.review_reminder",
+            object_type="staff",
+            object_id=owner.pk,
+            changes={"articles": [a.pk for a in articles]},
+        )
+    return len(by_owner)
+
+
 def article_count_view(*, article: Article) -> None:
     """One more view of the published article (an atomic increment; not audited: a read)."""
     Article.objects.filter(pk=article.pk).update(view_count=F("view_count") + 1)
