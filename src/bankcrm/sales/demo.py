@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -50,7 +51,7 @@ LINE_OF = {
 
 
 def _mobile(rng: random.Random) -> str:
-    return f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"
+    return f"{rng.choice(('138', '139', '186', '158', '177'))}{rng.randrange(10**8):08d}"
 
 
 def _name(rng: random.Random) -> str:
@@ -62,6 +63,7 @@ def _amount(rng: random.Random, code: str) -> Decimal:
     return Decimal(rng.randrange(low, high, 10_000))
 
 
+@transaction.atomic
 def seed_demo(*, seed: int) -> str:
     if Opportunity.objects.exists() or Lead.objects.exists():
         return "sales: already seeded"
@@ -117,7 +119,8 @@ def seed_demo(*, seed: int) -> str:
 
     leads = opportunities = contracts = overdue = 0
     for rm in sellers:
-        customers = list(Customer.objects.filter(rm=rm).order_by("pk")[:40])
+        customers = list(Customer.objects.filter(rm=rm, kind="individual").order_by("pk")[:40])
+        companies = list(Customer.objects.filter(rm=rm, kind="corporate").order_by("pk")[:10])
         if not customers:
             continue
         colleague = rng.choice([s for s in sellers if s.pk != rm.pk] or [rm])
@@ -174,11 +177,14 @@ def seed_demo(*, seed: int) -> str:
                 )
         # Opportunities: every stage of every line, opened 20-150 days ago.
         for code, line_stages in stages.items():
+            pool = companies if LINE_OF.get(code) == BusinessLine.CORPORATE else customers
+            if not pool:
+                continue
             for target in line_stages:
                 if rng.random() < 0.35 and target.kind == Stage.Kind.OPEN:
                     continue
                 opened = now - timedelta(days=rng.randrange(20, 150))
-                customer = rng.choice(customers)
+                customer = rng.choice(pool)
                 amount = _amount(rng, code)
                 product = rng.choice(products[code]) if products[code] else None
                 kwargs = {

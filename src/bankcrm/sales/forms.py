@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from bankcrm.customers.forms import BootstrapMixin, DisplayNameChoiceField, StaffChoiceField
 from bankcrm.customers.selectors import customers_visible_to
 from bankcrm.org.models import Branch, Staff
-from bankcrm.org.roles import Role
+from bankcrm.org.roles import Role, Scope
 from bankcrm.org.selectors import branches_visible_to, staff_visible_to
 from bankcrm.products.models import Product
 from bankcrm.sales.models import BusinessLine, Lead, Opportunity, ProductLine, Quote, Stage
@@ -148,7 +148,9 @@ class OpportunityForm(_Form):
         label=_("Amount (¥)"), required=False, max_digits=18, decimal_places=2, min_value=0
     )
     expected_close = forms.DateField(label=_("Expected close"), required=False, widget=DATE)
-    owner = StaffChoiceField(label=_("Owner"), queryset=None, required=False, empty_label=None)
+    owner = StaffChoiceField(
+        label=_("Opportunity owner"), queryset=None, required=False, empty_label=None
+    )
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
@@ -241,7 +243,7 @@ class OpportunityFilterForm(_Form):
         label=_("Branch"), queryset=None, required=False, empty_label=_("All branches")
     )
     owner = StaffChoiceField(
-        label=_("Owner"), queryset=None, required=False, empty_label=_("Everyone")
+        label=_("Opportunity owner"), queryset=None, required=False, empty_label=_("Everyone")
     )
     close_from = forms.DateField(label=_("Closing from"), required=False, widget=DATE)
     close_to = forms.DateField(label=_("Closing until"), required=False, widget=DATE)
@@ -253,6 +255,8 @@ class OpportunityFilterForm(_Form):
         self.fields["owner"].queryset = (
             staff_visible_to(actor).filter(role=Role.RELATIONSHIP_MANAGER).order_by("username")
         )
+        if actor.scope == Scope.OWN_BOOK:  # an RM sees their own: no branch or owner to pick
+            del self.fields["branch"], self.fields["owner"]
 
 
 class LeadFilterForm(_Form):
@@ -277,6 +281,8 @@ class LeadFilterForm(_Form):
         self.fields["assignee"].queryset = (
             staff_visible_to(actor).filter(role=Role.RELATIONSHIP_MANAGER).order_by("username")
         )
+        if actor.scope == Scope.OWN_BOOK:
+            del self.fields["branch"], self.fields["assignee"]
 
 
 class ReportFilterForm(_Form):

@@ -50,9 +50,9 @@ class Stage(models.Model):
     """One step of a product line's pipeline. Open stages are ordered; won and lost end it."""
 
     class Kind(models.TextChoices):
-        OPEN = "open", _("Open")
-        WON = "won", _("Won")
-        LOST = "lost", _("Lost")
+        OPEN = "open", _("In progress")
+        WON = "won", _("Closed won")
+        LOST = "lost", _("Closed lost")
 
     line = models.ForeignKey(
         ProductLine, verbose_name=_("product line"), on_delete=models.CASCADE, related_name="stages"
@@ -293,6 +293,11 @@ class Lead(models.Model):
         return masking.mask("name", self.prospect_name)
 
     @property
+    def masked_name(self) -> str:
+        """Surname and stars, for those who may not open the lead (the pool)."""
+        return masking.mask("name", self.customer.name if self.customer_id else self.prospect_name)
+
+    @property
     def prospect_mobile_masked(self) -> str:
         return masking.mask("mobile", self.prospect_mobile)
 
@@ -336,9 +341,9 @@ class LeadActivity(models.Model):
 
 class Opportunity(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        WON = "won", _("Won")
-        LOST = "lost", _("Lost")
+        OPEN = "open", _("In progress")
+        WON = "won", _("Closed won")
+        LOST = "lost", _("Closed lost")
 
     name = models.CharField(_("name"), max_length=200)
     customer = models.ForeignKey(

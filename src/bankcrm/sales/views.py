@@ -81,8 +81,8 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         filters = selectors.LeadFilters(
             status=d["status"],
             source=d["source"],
-            branch_id=d["branch"].pk if d["branch"] else None,
-            assignee_id=d["assignee"].pk if d["assignee"] else None,
+            branch_id=d["branch"].pk if d.get("branch") else None,
+            assignee_id=d["assignee"].pk if d.get("assignee") else None,
         )
     leads, next_after = _page(selectors.lead_search(actor=request.user, filters=filters), request)
     return _no_store(
@@ -183,7 +183,7 @@ def _lead_context(request: HttpRequest, lead: Lead, **forms) -> dict:
         "follow_up_form": forms.get("follow_up_form")
         or FollowUpForm(initial={"version": lead.version}),
         "assign_form": forms.get("assign_form")
-        or AssignForm(actor=actor, initial={"version": lead.version}),
+        or AssignForm(actor=actor, initial={"version": lead.version, "assignee": lead.assignee_id}),
         "convert_form": forms.get("convert_form")
         or ConvertForm(
             actor=actor,
@@ -392,8 +392,8 @@ def _opp_filters(form: OpportunityFilterForm) -> selectors.OpportunityFilters:
     return selectors.OpportunityFilters(
         line_id=d["line"].pk if d["line"] else None,
         status=d["status"],
-        branch_id=d["branch"].pk if d["branch"] else None,
-        owner_id=d["owner"].pk if d["owner"] else None,
+        branch_id=d["branch"].pk if d.get("branch") else None,
+        owner_id=d["owner"].pk if d.get("owner") else None,
         close_from=d["close_from"],
         close_to=d["close_to"],
     )
@@ -700,10 +700,15 @@ def payment_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 def report(request: HttpRequest) -> HttpResponse:
     actor = request.user
     today = timezone.localdate()
-    form = ReportFilterForm(request.GET, actor=actor)
-    data = form.cleaned_data if form.is_valid() else {}
-    start = data.get("start") or date(today.year, 1, 1)
-    end = data.get("end") or today
+    defaults = {"start": date(today.year, 1, 1), "end": today}
+    if request.GET:
+        form = ReportFilterForm(request.GET, actor=actor)
+        data = form.cleaned_data if form.is_valid() else {}
+    else:
+        form = ReportFilterForm(initial=defaults, actor=actor)
+        data = {}
+    start = data.get("start") or defaults["start"]
+    end = data.get("end") or defaults["end"]
     if end < start:
         start, end = end, start
     line = data.get("line") or ProductLine.objects.filter(active=True).first()

@@ -54,7 +54,7 @@
         grid: { left: 40, right: 10, top: 10, bottom: 40 },
         xAxis: { type: "category", data: d.labels, axisLabel: { fontSize: 10, interval: 0, width: 70, overflow: "break" } },
         yAxis: { type: "value", name: names.days, nameTextStyle: { fontSize: 10 }, axisLabel: { fontSize: 10 } },
-        series: [{ name: names.days, type: "bar", data: nums(d.days) }]
+        series: [{ name: names.days, type: "bar", barMaxWidth: 48, data: nums(d.days) }]
       };
     },
     win_owner: function (d, names) {
@@ -64,7 +64,7 @@
         grid: { left: 90, right: 20, top: 10, bottom: 25 },
         xAxis: { type: "value", max: 100, axisLabel: { fontSize: 10, formatter: "{value}%" } },
         yAxis: { type: "category", data: d.labels, inverse: true, axisLabel: { fontSize: 10, width: 80, overflow: "truncate" } },
-        series: [{ name: names.rate, type: "bar", data: nums(d.rates) }]
+        series: [{ name: names.rate, type: "bar", barMaxWidth: 24, data: nums(d.rates) }]
       };
     }
   };
