@@ -40,6 +40,8 @@ EVERY_ENDPOINT = {
     ("post", "/api/v1/segments/{segment_id}/refresh"),
     ("get", "/api/v1/knowledge/articles"),
     ("get", "/api/v1/knowledge/articles/{article_id}"),
+    ("get", "/api/v1/people/performance"),
+    ("get", "/api/v1/people/assignments"),
 }
 
 

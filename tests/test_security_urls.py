@@ -255,6 +255,8 @@ ROUTES: dict[str, Decision] = {
             "api/v1/opportunities/<opportunity_id>/stage",
             "api/v1/surveys",
             "api/v1/surveys/<survey_id>",
+            "api/v1/people/performance",
+            "api/v1/people/assignments",
         )
     },
     # The admin site: system administrators only (BankAdminSite.has_permission).
@@ -335,6 +337,8 @@ API_OPERATIONS: dict[tuple[str, str], tuple[str, object]] = {
     ("post", "/opportunities/{opportunity_id}/stage"): ("sales.change_opportunity", FORBIDDEN),
     ("get", "/surveys"): ("surveys.view_survey", EMPTY),
     ("get", "/surveys/{survey_id}"): ("surveys.view_survey", NOT_FOUND),
+    ("get", "/people/performance"): ("people.view_performance", FORBIDDEN),
+    ("get", "/people/assignments"): ("people.view_assignment", FORBIDDEN),
 }
 
 # The scoping matrix (test_api_scoping.ENDPOINTS) writes {customer_id} as {c}, and so on.
@@ -397,6 +401,8 @@ EXTRA_BODIES = {
     ("post", "/opportunities/{o}/stage"): {"stage": "documents", "version": 1},
     ("get", "/surveys"): None,
     ("get", "/surveys/{v}"): None,
+    ("get", "/people/performance"): None,
+    ("get", "/people/assignments"): None,
     ("post", "/ingest/transactions"): {
         "transactions": [
             {
