@@ -38,6 +38,8 @@ EVERY_ENDPOINT = {
     ("patch", "/api/v1/segments/{segment_id}"),
     ("get", "/api/v1/segments/{segment_id}/members"),
     ("post", "/api/v1/segments/{segment_id}/refresh"),
+    ("get", "/api/v1/surveys"),
+    ("get", "/api/v1/surveys/{survey_id}"),
     ("get", "/api/v1/knowledge/articles"),
     ("get", "/api/v1/knowledge/articles/{article_id}"),
     ("get", "/api/v1/people/performance"),

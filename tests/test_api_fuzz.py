@@ -11,11 +11,12 @@ printed and recorded in docs/security.md.
 
 import re
 import time
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 import schemathesis
+from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import (
@@ -30,6 +31,7 @@ from bankcrm.org.services import api_token_create
 from bankcrm.products.models import ProductType
 from bankcrm.products.services import holding_create
 from bankcrm.segments.models import Segment
+from bankcrm.surveys.models import Survey
 from tests import factories
 from tests.api_support import Api, field_codes
 
@@ -65,6 +67,16 @@ def _seed() -> tuple[str, dict[str, int]]:
         owner=bank.rm,
         branch=bank.rm.branch,
     )
+    # A satisfaction survey about one of the customer's cases (the survey operations).
+    survey = Survey.objects.create(
+        customer=customer,
+        about_type="case",
+        about_id=1,
+        staff=bank.agent,
+        branch=bank.beijing,
+        token_digest="0" * 64,
+        expires_at=timezone.now() + timedelta(days=14),
+    )
     # The Beijing manager may do almost everything the API offers, on this customer too.
     _record, token = api_token_create(staff=bank.bj_manager, name="schemathesis")
     ids = {
@@ -73,6 +85,7 @@ def _seed() -> tuple[str, dict[str, int]]:
         "interaction_id": interaction.pk,
         "task_id": task.pk,
         "segment_id": segment.pk,
+        "survey_id": survey.pk,
     }
     return token, ids
 
