@@ -155,6 +155,10 @@ def test_list_filters(client, bank, customer):
     assert listed() == [fraud.pk]
     assert listed(status="all") == [question.pk, fraud.pk]
     assert listed(status="closed") == [question.pk]
+    Case.objects.filter(pk=fraud.pk).update(status="resolved")
+    assert listed() == [fraud.pk]
+    assert listed(status="unresolved") == []
+    Case.objects.filter(pk=fraud.pk).update(status="registered")
     Case.objects.filter(pk=question.pk).update(status="open")
     assert listed(kind="complaint") == [fraud.pk]
     from bankcrm.service.models import Category

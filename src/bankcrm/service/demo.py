@@ -1,4 +1,4 @@
-"""Demo data: a few hundred service cases over the last six months across the demo bank's
+"""Demo data: a few hundred service cases over the last eleven months across the demo bank's
 branches, in every state, some escalated and some late, so the list, the case pages and the
 dashboards have something to show.
 
@@ -24,7 +24,7 @@ from bankcrm.service.models import Case, CaseComment, Category
 from bankcrm.service.sla import add_business_minutes, business_minutes_between
 
 CASES = 320
-DAYS = 180
+DAYS = 330
 
 # (category code, kind weights request/question/complaint, subject, description)
 TOPICS = [
@@ -136,7 +136,7 @@ def seed_demo(*, seed: int, cases: int = CASES) -> str:
             actor = rng.choice(pool)
             code, kind_weights, subject, description = rng.choice(TOPICS)
             kind = rng.choices(list(Case.Kind.values), weights=kind_weights)[0]
-            # A third from the last two weeks (still being worked), the rest over six months.
+            # A third from the last two weeks (still being worked), the rest over eleven months.
             if rng.random() < 0.33:
                 age_days = int(rng.uniform(0, 14))
             else:

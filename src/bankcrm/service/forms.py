@@ -92,7 +92,12 @@ class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("active", _("Not closed")), ("all", _("All")), *Case.Status.choices],
+        choices=[
+            ("active", _("Not closed")),
+            ("unresolved", _("Not resolved")),
+            ("all", _("All")),
+            *Case.Status.choices,
+        ],
     )
     sla = forms.ChoiceField(
         label=_("SLA"),

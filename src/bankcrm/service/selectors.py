@@ -258,6 +258,8 @@ def case_list(*, actor, filters: CaseFilters, cursor: int | None = None, limit: 
     f = filters
     if f.status == "active":
         qs = qs.filter(status__in=ACTIVE_STATUSES)
+    elif f.status == "unresolved":
+        qs = qs.filter(status__in=OPEN_STATUSES)
     elif f.status in Case.Status.values:
         qs = qs.filter(status=f.status)
     if f.sla in SLA_STATES:
