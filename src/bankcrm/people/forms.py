@@ -39,8 +39,24 @@ class CourseForm(BootstrapMixin, forms.Form):
     active = forms.BooleanField(label=_("Published"), required=False, initial=True)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
+    field_order = [
+        "code",
+        "title",
+        "title_en",
+        "summary",
+        "summary_en",
+        "products",
+        "required_for",
+        "pass_mark",
+        "active",
+    ]
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in ("products", "required_for"):
+            self.fields[name].label_from_instance = lambda p: (
+                f"{p.code} · {p.display_name(get_language())}"
+            )
         self.apply_bootstrap()
 
 
