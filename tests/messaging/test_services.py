@@ -332,3 +332,29 @@ def test_a_cancelled_message_is_never_sent(bank, customer, smtp):
     message.refresh_from_db()
     assert message.status == "cancelled"
     assert smtp.received == []
+
+
+def test_a_slow_attempt_overtaken_by_the_sweep_is_still_recorded_as_sent(
+    bank, customer, monkeypatch, settings
+):
+    # given: an attempt so slow that the sweep, meanwhile, returns its row to the queue
+    from bankcrm.messaging import channels
+
+    consent(bank, customer, "email")
+    message = _enqueue(customer)
+    handed_over = []
+
+    def slow_delivery(outgoing):
+        services.outbox_requeue_stale(now=timezone.now() + timedelta(hours=1))
+        handed_over.append(outgoing.id)
+        return "<slow@bank>"
+
+    monkeypatch.setattr(channels, "deliver", slow_delivery)
+    # when: the attempt finishes, then the sweep runs
+    outcome = services.message_attempt(message_id=message.pk)
+    later = services.outbox_dispatch()
+    # then: recorded as sent, and not handed over a second time
+    message.refresh_from_db()
+    assert (outcome, message.status, message.provider_message_id) == ("sent", "sent", "<slow@bank>")
+    assert later["sent"] == 0
+    assert handed_over == [message.pk]

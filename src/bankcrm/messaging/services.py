@@ -210,7 +210,9 @@ def message_attempt(*, message_id: int) -> str:
         return _attempt_failed(row, f"{type(exc).__name__}", permanent=False)
     now = timezone.now()
     with transaction.atomic():
-        Message.objects.filter(pk=row.pk, status=Message.Status.SENDING).update(
+        # Whatever happened to the row meanwhile (a slow attempt whose lease ran out and was
+        # requeued by the sweep), it has been handed over: record it, so it is not sent again.
+        Message.objects.filter(pk=row.pk).exclude(status=Message.Status.SENT).update(
             status=Message.Status.SENT,
             sent_at=now,
             provider_message_id=provider_id[:200],
