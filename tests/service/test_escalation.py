@@ -263,3 +263,22 @@ def test_the_command_and_the_self_renewing_task(bank, customer, django_capture_o
     with django_capture_on_commit_callbacks(execute=False):
         sla_check_schedule(interval_seconds=600)
     assert sla_check_scheduled.call(str(schedule.chain)) == {"superseded": True}
+
+
+def test_system_events_read_in_the_readers_language(bank, customer):
+    # given a case escalated by the check while the server spoke English
+    from django.utils import translation
+
+    from bankcrm.service.templatetags.service_ui import event_detail
+
+    case = _opened_monday(bank, customer)
+    with translation.override("en"):
+        cases_check_slas(now=datetime(2026, 11, 23, 10, 5, tzinfo=SH))
+    escalated = case.events.get(kind=CaseEvent.Kind.ESCALATED)
+    priority = case.events.get(kind=CaseEvent.Kind.PRIORITY)
+    # when read in English and in Chinese, then each reads in its own language
+    with translation.override("en"):
+        assert event_detail(escalated) == "First response target missed: reassigned."
+        assert event_detail(priority) == "High"
+    with translation.override("zh-hans"):
+        assert event_detail(priority) == "高"

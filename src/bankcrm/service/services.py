@@ -667,7 +667,7 @@ def _escalate(
             actor=actor,
             kind=CaseEvent.Kind.PRIORITY,
             at=now,
-            detail=str(Priority(values["priority"]).label),
+            detail=str(Priority(values["priority"]).label),  # shown from data (service_ui)
             previous=priority_before,
             priority=values["priority"],
         )
