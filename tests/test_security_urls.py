@@ -41,7 +41,9 @@ class Decision:
 ADMIN_PERM = "org.manage_staff"
 ADMIN_MODELS = ["org/branch", "org/team", "org/staff", "org/apitoken", "customers/tag"] + [
     "products/product"
-] + [f"service/{m}" for m in ("category", "slapolicy", "workinghours", "calendarday")] + [
+] + [f"sales/{m}" for m in ("productline", "poolsetting", "assignmentrule")] + [
+    f"service/{m}" for m in ("category", "slapolicy", "workinghours", "calendarday")
+] + [
     "service/assignmentrule"
 ]
 
@@ -269,7 +271,7 @@ ROUTES: dict[str, Decision] = {
             "admin/autocomplete/",
             "admin/jsi18n/",
             "admin/r/<path:content_type_id>/<path:object_id>/",
-            "admin/^(?P<app_label>org|customers|products|service)/$",
+            "admin/^(?P<app_label>org|customers|products|sales|service)/$",
             "admin/(?P<url>.*)$",
             "admin/org/staff/<id>/password/",
         )
@@ -432,7 +434,7 @@ def routes() -> set[str]:
 
 def concrete(route: str) -> str:
     """A URL that the route matches: parameters become 1, regular expressions a sample."""
-    url = route.replace("^(?P<app_label>org|customers|products|service)/$", "org/")
+    url = route.replace("^(?P<app_label>org|customers|products|sales|service)/$", "org/")
     url = url.replace("(?P<url>.*)$", "no-such-page/").replace("^.*$", "no-such-endpoint")
     return "/" + re.sub(r"<[^>]+>", "1", url)
 
