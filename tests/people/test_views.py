@@ -123,3 +123,32 @@ def test_the_demo_seed_runs_once(bank):
     gated = Course.objects.get(code="FUND-201")
     assert gated.required_for.count() == 1
     assert gated.materials.filter(kind="file").count() == 1
+
+
+def test_the_target_grid_can_be_narrowed_to_a_branch_of_the_subtree(client, bank):
+    # given
+    client.force_login(bank.bj_manager)
+    # when
+    narrowed = client.get(f"/people/targets/?branch={bank.chaoyang.pk}").content.decode()
+    foreign = client.get(f"/people/targets/?branch={bank.pudong.pk}")
+    # then
+    assert f'id="staff-{bank.rm.pk}"' in narrowed
+    assert f'id="staff-{bank.sh_rm.pk}"' not in narrowed
+    assert foreign.status_code == 404
+
+
+def test_the_refresh_command_stores_the_snapshots(bank, lake):
+    # given
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from bankcrm.people.models import AumSnapshot
+
+    out = StringIO()
+    # when
+    with translation.override("en"):
+        call_command("refresh_performance", "--period", "2024-02", stdout=out)
+    # then
+    assert out.getvalue() == "2024-02: the warehouse has no balances for this period.\n"
+    assert AumSnapshot.objects.get().computed_at is not None

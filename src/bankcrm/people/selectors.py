@@ -461,12 +461,16 @@ def staff_performance_get(*, actor, pk: int) -> Staff:
     return found
 
 
-def target_owners(actor) -> tuple[list[Staff], list[Team]]:
-    """The RMs and teams whose targets the actor may set (their branch subtree)."""
+def target_owners(actor, *, branch: Branch | None = None) -> tuple[list[Staff], list[Team]]:
+    """The RMs and teams whose targets the actor may set (their branch subtree), optionally
+    only those of `branch` and below."""
     if not actor.has_perm("people.set_target"):
         return [], []
     rms = relationship_managers().select_related("branch", "team")
     teams = Team.objects.select_related("branch")
+    if branch is not None:
+        rms = rms.filter(branch__path__startswith=branch.path)
+        teams = teams.filter(branch__path__startswith=branch.path)
     if actor.scope != Scope.ALL:
         if actor.scope != Scope.BRANCH_SUBTREE:
             return [], []

@@ -26,6 +26,10 @@ from bankcrm.people.forms import AssignForm, CourseForm, MaterialForm, QuestionF
 from bankcrm.people.models import Material, Metric, PeriodKind, Question, training_storage
 from bankcrm.people.periods import Period, parse_period, period_containing, today
 
+# The detail tables show at most this many RMs (and teams), in rank order: a head-office view
+# of thousands of RMs is narrowed with the branch filter.
+ROW_LIMIT = 200
+
 
 def _int(value) -> int | None:
     try:
@@ -124,8 +128,10 @@ def performance(request: HttpRequest) -> HttpResponse:
         {
             **_periods_nav(period),
             "board": board,
-            "rows": rows,
-            "teams": teams,
+            "rows": rows[:ROW_LIMIT],
+            "row_count": len(rows),
+            "row_limit": ROW_LIMIT,
+            "teams": teams[:ROW_LIMIT],
             "overseer": overseer,
             "me": me,
             "bank_ranking": ranked[:10],
@@ -265,7 +271,14 @@ def targets(request: HttpRequest) -> HttpResponse:
     period = parse_period(source.get("period"))
     if request.method == "GET" and request.GET.get("kind") in PeriodKind.values:
         period = period_containing(request.GET["kind"], today())
-    rms, teams = selectors.target_owners(actor)
+    branches = list(branches_visible_to(actor).order_by("path"))
+    branch = None
+    branch_id = _int(source.get("branch"))
+    if branch_id:
+        branch = next((b for b in branches if b.pk == branch_id), None)
+        if branch is None:
+            raise Http404
+    rms, teams = selectors.target_owners(actor, branch=branch)
     errors: dict[str, str] = {}
     if request.method == "POST":
         saved, conflicts = 0, 0
@@ -299,7 +312,8 @@ def targets(request: HttpRequest) -> HttpResponse:
                 _("Targets saved for %(period)s (%(n)s changed).")
                 % {"period": period.label, "n": saved},
             )
-            return redirect(f"{request.path}?period={period.key}")
+            branch_query = f"&branch={branch.pk}" if branch else ""
+            return redirect(f"{request.path}?period={period.key}{branch_query}")
         messages.error(request, _("Some targets were not saved: see the highlighted fields."))
     current = selectors.target_versions(
         period=period, staff_ids=[s.pk for s in rms], team_ids=[t.pk for t in teams]
@@ -335,6 +349,9 @@ def targets(request: HttpRequest) -> HttpResponse:
         {
             **_periods_nav(period),
             "next_period": period.next(),
+            "branches": branches,
+            "branch": branch,
+            "extra_query": f"&branch={branch.pk}" if branch else "",
             "staff_rows": [grid("staff", s) for s in rms],
             "team_rows": [grid("team", t) for t in teams],
         },
