@@ -125,7 +125,8 @@ def seed_demo(*, seed: int) -> str:
                 requested += 1
                 sent_at = contact.occurred_at + timedelta(hours=rng.randint(2, 30))
                 answered_at = None
-                if rng.random() < 0.68:
+                invited = survey.message.status == Message.Status.QUEUED
+                if invited and rng.random() < 0.68:
                     csat = _csat(rng, k + MONTHS - len(months))
                     services.survey_answer(
                         survey=survey,
