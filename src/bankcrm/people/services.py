@@ -682,21 +682,33 @@ def aum_snapshot_stale(snapshot: AumSnapshot | None, period: Period) -> bool:
     return computed_on <= period.end and computed_on < timezone.localdate()
 
 
-@transaction.atomic
+def _needs_refresh(snapshot: AumSnapshot | None, period: Period) -> bool:
+    if not aum_snapshot_stale(snapshot, period):
+        return False
+    pending = snapshot is not None and snapshot.requested_at is not None
+    return not (pending and timezone.now() - snapshot.requested_at < REFRESH_RETRY)
+
+
 def aum_snapshot_request(*, period: Period) -> bool:
     """Queue a refresh of the period's AUM snapshot if it is stale and none is pending.
-    Returns whether one was queued."""
+    Returns whether one was queued. A page view that finds the snapshot fresh (the usual case)
+    only reads: the write transaction is taken when a refresh is due."""
+    found = AumSnapshot.objects.filter(period_kind=period.kind, period_start=period.start).first()
+    if not _needs_refresh(found, period):
+        return False
+    return _request(period)
+
+
+@transaction.atomic
+def _request(period: Period) -> bool:
     from bankcrm.people.tasks import aum_snapshot_refresh as refresh_task
 
     snapshot, _created = AumSnapshot.objects.select_for_update().get_or_create(
         period_kind=period.kind, period_start=period.start
     )
-    now = timezone.now()
-    if not aum_snapshot_stale(snapshot, period):
-        return False
-    if snapshot.requested_at and now - snapshot.requested_at < REFRESH_RETRY:
-        return False
-    snapshot.requested_at = now
+    if not _needs_refresh(snapshot, period):
+        return False  # another request got here first
+    snapshot.requested_at = timezone.now()
     snapshot.save(update_fields=["requested_at"])
     kind, start = period.kind, period.start.isoformat()
     transaction.on_commit(lambda: refresh_task.enqueue(kind, start))

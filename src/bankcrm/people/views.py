@@ -176,6 +176,7 @@ def _attainment_chart(rows, teams) -> dict:
 def _staff_page(request: HttpRequest, staff) -> HttpResponse:
     period = _period(request)
     services.aum_snapshot_request(period=period)
+    services.aum_snapshot_request(period=period.previous())  # the comparison chart
     board = selectors.board(period=period)
     row = board.of(staff.pk)
     if row is None:
