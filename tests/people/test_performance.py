@@ -456,3 +456,28 @@ def test_the_performance_page_costs_the_same_queries_for_more_rms(client, bank, 
     many = count()
     # then
     assert few == many
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_computes_a_requested_snapshot(bank, accounts, tmp_path):
+    # given: February balances, and a page view of February's performance
+    from tests.worker import run_worker
+
+    extract = tmp_path / "balances.csv"
+    extract.write_text(
+        "account,balance_date,balance,currency\n"
+        f"{ALICE_CURRENT},2024-01-31,100.00,CNY\n"
+        f"{ALICE_CURRENT},2024-02-29,400.00,CNY\n",
+        encoding="utf-8",
+    )
+    extracts_ingest(feed="balances", paths=[str(extract)], rejects_path=tmp_path / "r.csv")
+    february = parse_period("2024-02")
+    services.aum_snapshot_request(period=february)
+    pending = selectors.aum_snapshot_of(february)
+    # when
+    run_worker()
+    actuals, aum = selectors.measure(period=february, today=date(2024, 3, 1))
+    # then
+    assert (pending.pending, pending.known) == (True, False)
+    assert (aum.pending, aum.closing_day) == (False, date(2024, 2, 29))
+    assert actuals[bank.rm.pk].aum_growth == Decimal("300.00")
