@@ -140,7 +140,7 @@ class RevealForm(_Form):
 class OpportunityForm(_Form):
     customer = CustomerNumberField(label=_("Customer number"), required=True)
     line = DisplayNameChoiceField(label=_("Product line"), queryset=None, empty_label=None)
-    name = forms.CharField(label=_("Name"), required=False, max_length=200)
+    name = forms.CharField(label=_("Opportunity name"), required=False, max_length=200)
     product = ProductChoiceField(
         label=_("Product"), queryset=None, required=False, empty_label=_("Not chosen yet")
     )

@@ -174,7 +174,7 @@ class Lead(models.Model):
         IMPORT = "import", _("Import")
 
     class Status(models.TextChoices):
-        NEW = "new", _("New")
+        NEW = "new", _("Not yet contacted")
         CONTACTED = "contacted", _("Contacted")
         QUALIFIED = "qualified", _("Qualified")
         CONVERTED = "converted", _("Converted")
@@ -357,7 +357,7 @@ class Opportunity(models.Model):
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("owner"),
+        verbose_name=_("opportunity owner"),
         on_delete=models.PROTECT,
         related_name="opportunities",
     )
