@@ -141,9 +141,12 @@ def _mark(text: str, pattern) -> SafeString:
     return mark_safe("".join(out))  # noqa: S308 - every piece escaped
 
 
-def snippet(text: str, terms: list[str], width: int = SNIPPET) -> SafeString:
-    """A short extract of `text` around its first hit, hits marked; the start when no hit."""
+def snippet(text: str, terms: list[str], width: int | None = None) -> SafeString:
+    """A short extract of `text` around its first hit, hits marked; the start when no hit.
+    Latin text gets more characters than Chinese (a word is several letters)."""
     text = " ".join((text or "").split())
+    if width is None:
+        width = SNIPPET if has_cjk(text) else SNIPPET * 2 + 20
     pattern = highlight_pattern(terms)
     start = 0
     if pattern is not None and len(text) > width:
