@@ -124,7 +124,9 @@ class AssignForm(BootstrapMixin, forms.Form):
         ("team", _("A team")),
         ("branch", _("The RMs of a branch")),
     ]
-    who = forms.ChoiceField(label=_("Assign to"), choices=WHO, widget=forms.RadioSelect)
+    who = forms.ChoiceField(
+        label=_("Assign to"), choices=WHO, widget=forms.RadioSelect, initial="staff"
+    )
     staff = forms.ModelMultipleChoiceField(
         label=_("Staff"),
         queryset=None,
@@ -149,4 +151,4 @@ class AssignForm(BootstrapMixin, forms.Form):
         self.fields["branch"].queryset = branch_qs
         self.fields["branch"].label_from_instance = lambda b: b.display_name(get_language())
         self.apply_bootstrap()
-        self.fields["who"].widget.attrs.pop("class", None)
+        self.fields["who"].widget.attrs["class"] = "form-check-input"
