@@ -77,6 +77,28 @@ def _seed() -> tuple[str, dict[str, int]]:
         token_digest="0" * 64,
         expires_at=timezone.now() + timedelta(days=14),
     )
+    # A lead in the Chaoyang pool and an opportunity of the RM's (the sales operations).
+    from bankcrm.sales.models import ProductLine
+    from bankcrm.sales.services import LeadData, lead_create, opportunity_create
+
+    lead = lead_create(
+        actor=bank.agent,
+        data=LeadData(
+            source="walk_in",
+            branch=bank.chaoyang,
+            prospect_name="王五",
+            prospect_mobile="13800138002",
+        ),
+        auto_assign=False,
+    )
+    opportunity = opportunity_create(
+        actor=bank.rm,
+        customer=customer,
+        line=ProductLine.objects.get(code="mortgage"),
+        name="按揭",
+        amount=Decimal("800000.00"),
+        expected_close=date(2030, 1, 1),
+    )
     # The Beijing manager may do almost everything the API offers, on this customer too.
     _record, token = api_token_create(staff=bank.bj_manager, name="schemathesis")
     ids = {
@@ -86,6 +108,8 @@ def _seed() -> tuple[str, dict[str, int]]:
         "task_id": task.pk,
         "segment_id": segment.pk,
         "survey_id": survey.pk,
+        "lead_id": lead.pk,
+        "opportunity_id": opportunity.pk,
     }
     return token, ids
 
