@@ -162,3 +162,41 @@ def test_an_answered_survey_is_on_the_timeline(bank, customer, answered_survey):
     assert not [
         e for e in customer_timeline(actor=bank.marketing, customer=customer) if e.kind == "survey"
     ]
+
+
+def test_a_survey_past_its_date_reads_as_expired_before_it_is_marked(bank, customer):
+    # given: one survey whose link ran out an hour ago (not yet marked), one still open
+    from datetime import timedelta
+
+    from bankcrm.surveys.models import Survey
+
+    late = request_survey(bank, customer, about_id=1)
+    request_survey(bank, customer, about_id=2)
+    Survey.objects.filter(pk=late.pk).update(expires_at=timezone.now() - timedelta(hours=1))
+    api = Api(bank.bj_manager)
+    # when
+    expired = api.get("/surveys", {"status": "expired"}).json()["items"]
+    sent = api.get("/surveys", {"status": "sent"}).json()["items"]
+    # then
+    assert [(s["about_id"], s["status"]) for s in expired] == [(1, "expired")]
+    assert [(s["about_id"], s["status"]) for s in sent] == [(2, "sent")]
+
+
+def test_expire_surveys_marks_them(bank, customer):
+    # given
+    from datetime import timedelta
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from bankcrm.surveys.models import Survey
+
+    late = request_survey(bank, customer, about_id=1)
+    Survey.objects.filter(pk=late.pk).update(expires_at=timezone.now() - timedelta(hours=1))
+    out = StringIO()
+    # when
+    call_command("expire_surveys", stdout=out)
+    # then
+    assert out.getvalue().strip() == "1 surveys expired"
+    late.refresh_from_db()
+    assert late.status == "expired"

@@ -24,7 +24,10 @@ class SurveyOut(Schema):
     about_id: int
     staff: StaffRef | None
     branch_id: int
-    status: str
+    status: str = Field(
+        ...,
+        description="sent, answered or expired (a sent survey past its `expires_at` is expired)",
+    )
     language: str
     sent_at: datetime = Field(..., alias="created_at")
     expires_at: datetime
@@ -33,6 +36,10 @@ class SurveyOut(Schema):
     nps: int | None = Field(None, description="Likelihood to recommend, 0 to 10.")
     comment: str
     answered_at: datetime | None
+
+    @staticmethod
+    def resolve_status(obj) -> str:
+        return obj.current_status
 
     @staticmethod
     def resolve_message_status(obj) -> str | None:
@@ -63,7 +70,7 @@ def survey_list(request: HttpRequest, filters: Query[SurveyListIn]):
     after = decode_cursor(filters.cursor, ID_DESC)[0] if filters.cursor else None
     qs = selectors.surveys_visible_to(request.auth).select_related("staff", "message")
     if filters.status:
-        qs = qs.filter(status=filters.status)
+        qs = selectors.with_status(qs, filters.status)
     if filters.about_type:
         qs = qs.filter(about_type=filters.about_type)
     if filters.about_id:

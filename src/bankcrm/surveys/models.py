@@ -81,3 +81,16 @@ class Survey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.about_type} {self.about_id}: {self.status}"
+
+    @property
+    def current_status(self) -> str:
+        """The status as of now: a sent survey past its date is expired even before
+        `bankcrm expire_surveys` (or its answer page) has marked it so."""
+        from django.utils import timezone
+
+        if self.status == self.Status.SENT and self.expires_at <= timezone.now():
+            return self.Status.EXPIRED
+        return self.status
+
+    def get_current_status_display(self) -> str:
+        return str(self.Status(self.current_status).label)

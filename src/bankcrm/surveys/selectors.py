@@ -80,6 +80,21 @@ def _answered_between(qs: QuerySet[Survey], start: date, end: date) -> QuerySet[
     )
 
 
+def with_status(qs: QuerySet[Survey], status: str) -> QuerySet[Survey]:
+    """Surveys whose status is `status` as of now (Survey.current_status): a sent survey past
+    its date counts as expired. An unknown status filters nothing."""
+    now = timezone.now()
+    if status == Survey.Status.SENT:
+        return qs.filter(status=Survey.Status.SENT, expires_at__gt=now)
+    if status == Survey.Status.EXPIRED:
+        return qs.filter(
+            Q(status=Survey.Status.EXPIRED) | Q(status=Survey.Status.SENT, expires_at__lte=now)
+        )
+    if status == Survey.Status.ANSWERED:
+        return qs.filter(status=Survey.Status.ANSWERED)
+    return qs
+
+
 def surveys_visible_to(actor) -> QuerySet[Survey]:
     if not getattr(actor, "is_authenticated", False) or not actor.has_perm(VIEW):
         return Survey.objects.none()
@@ -222,9 +237,9 @@ def recent_comments(*, actor, start: date, end: date, limit: int = 20) -> list[S
 
 def survey_page(*, actor, after: int | None = None, size: int = 50, status: str = ""):
     """Keyset page of the actor's surveys, newest first."""
-    qs = surveys_visible_to(actor).select_related("customer", "staff", "branch")
-    if status in Survey.Status.values:
-        qs = qs.filter(status=status)
+    qs = with_status(
+        surveys_visible_to(actor).select_related("customer", "staff", "branch"), status
+    )
     if after:
         qs = qs.filter(id__lt=after)
     items = list(qs.order_by("-id")[: size + 1])
