@@ -77,6 +77,18 @@ def _seed() -> tuple[str, dict[str, int]]:
         token_digest="0" * 64,
         expires_at=timezone.now() + timedelta(days=14),
     )
+    # A complaint of the customer's (the service case operations).
+    from bankcrm.service.models import Category
+    from bankcrm.service.services import case_create
+
+    case = case_create(
+        actor=bank.agent,
+        customer=customer,
+        kind="complaint",
+        channel="phone",
+        category=Category.objects.get(code="card-fraud"),
+        subject="信用卡被盗刷",
+    )
     # A lead in the Chaoyang pool and an opportunity of the RM's (the sales operations).
     from bankcrm.sales.models import ProductLine
     from bankcrm.sales.services import LeadData, lead_create, opportunity_create
@@ -99,6 +111,12 @@ def _seed() -> tuple[str, dict[str, int]]:
         amount=Decimal("800000.00"),
         expected_close=date(2030, 1, 1),
     )
+    # A published knowledge article (the knowledge base operations).
+    from bankcrm.knowledge.services import article_approve, article_create, article_submit
+
+    article = article_create(actor=bank.bj_manager, title_zh="挂失", body_zh="请立即挂失。")
+    article = article_submit(actor=bank.bj_manager, article=article, version=article.version)
+    article = article_approve(actor=bank.admin, article=article, version=article.version)
     # The Beijing manager may do almost everything the API offers, on this customer too.
     _record, token = api_token_create(staff=bank.bj_manager, name="schemathesis")
     ids = {
@@ -106,10 +124,12 @@ def _seed() -> tuple[str, dict[str, int]]:
         "holding_id": holding.pk,
         "interaction_id": interaction.pk,
         "task_id": task.pk,
+        "article_id": article.pk,
         "segment_id": segment.pk,
         "survey_id": survey.pk,
         "lead_id": lead.pk,
         "opportunity_id": opportunity.pk,
+        "case_id": case.pk,
     }
     return token, ids
 
