@@ -56,7 +56,8 @@ def test_the_spring_festival_stops_the_clock(db):
     # then 8 business hours end on the 调休 Saturday; the next hour runs on Tuesday 02-24
     assert add_business_minutes(calendar, start, 30) == datetime(2026, 2, 13, 17, 30, tzinfo=SH)
     assert add_business_minutes(calendar, start, 60) == datetime(2026, 2, 14, 9, 30, tzinfo=SH)
-    assert add_business_minutes(calendar, start, 8 * 60) == datetime(2026, 2, 24, 9, 0, tzinfo=SH)
+    assert add_business_minutes(calendar, start, 8 * 60) == datetime(2026, 2, 14, 17, 30, tzinfo=SH)
+    assert add_business_minutes(calendar, start, 9 * 60) == datetime(2026, 2, 24, 10, 0, tzinfo=SH)
 
 
 def test_the_administrator_adds_next_years_holiday_in_the_admin(client, bank):
