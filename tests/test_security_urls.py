@@ -212,6 +212,7 @@ ROUTES: dict[str, Decision] = {
     "sales/opportunities/board/": Decision(PAGE, "sales.view_opportunity"),
     "sales/opportunities/new/": Decision(PAGE, "sales.add_opportunity"),
     "sales/opportunities/<int:pk>/": Decision(PAGE, "sales.view_opportunity"),
+    "sales/opportunities/<int:pk>/edit/": Decision(PAGE, "sales.change_opportunity"),
     "sales/opportunities/<int:pk>/move/": Decision(PAGE, "sales.change_opportunity"),
     "sales/opportunities/<int:pk>/quotes/new/": Decision(PAGE, "sales.add_quote"),
     "sales/quotes/<int:pk>/status/": Decision(PAGE, "sales.change_quote"),

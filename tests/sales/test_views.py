@@ -1,7 +1,7 @@
 """Sales pages: what each shows, the forms, the board's htmx move, and the scoping matrix (another
 branch, another RM, anonymous, a role without the permission)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -348,6 +348,41 @@ def test_the_report_shows_funnel_win_rates_and_forecast(client, bank, customer, 
         ("documents", 1),
     ]
     assert [(r.won, r.lost, r.rate) for r in ctx["by_owner"]] == [(1, 1, 50.0)]
+    assert [s.win_rate for s in ctx["funnel"]][:2] == [50.0, 100.0]
     assert ctx["forecast"][0].amount == 200000
     assert ctx["forecast"][0].weighted == 20000
     assert csp_violations(response.content.decode()) == []
+
+
+def test_editing_the_amount_and_probability(client, bank, opp):
+    # given
+    client.force_login(bank.rm)
+    url = reverse("sales:opportunity_edit", args=[opp.pk])
+    # when
+    saved = client.post(
+        url,
+        {
+            "version": 1,
+            "name": opp.name,
+            "amount": "1500000",
+            "probability": "40",
+            "expected_close": "2027-05-31",
+        },
+    )
+    refused = client.post(
+        url,
+        {"version": 2, "name": "", "amount": "1", "probability": "40", "expected_close": ""},
+    )
+    client.force_login(bank.other_rm)
+    hidden = client.post(url, {"version": 2}).status_code
+    # then
+    opp.refresh_from_db()
+    assert saved.status_code == 302
+    assert (opp.amount, opp.probability, opp.expected_close) == (1500000, 40, date(2027, 5, 31))
+    assert refused.status_code == 400
+    assert set(refused.context["edit_form"].errors) == {"name", "expected_close"}
+    assert hidden == 404
+    assert AuditEvent.objects.get(action="opportunity.update").changes["probability"] == [
+        "10",
+        "40",
+    ]

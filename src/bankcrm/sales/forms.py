@@ -180,6 +180,18 @@ class ConvertForm(OpportunityForm):
             self.fields["line"].initial = lead.product_line_id
 
 
+class OpportunityEditForm(_Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    name = forms.CharField(label=_("Opportunity name"), required=False, max_length=200)
+    amount = forms.DecimalField(
+        label=_("Amount (¥)"), required=False, max_digits=18, decimal_places=2, min_value=0
+    )
+    probability = forms.IntegerField(
+        label=_("Probability (%)"), required=False, min_value=0, max_value=100
+    )
+    expected_close = forms.DateField(label=_("Expected close"), required=False, widget=DATE)
+
+
 class MoveForm(_Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     stage = forms.ModelChoiceField(label=_("Stage"), queryset=Stage.objects.all())

@@ -53,6 +53,14 @@ class FunnelStep:
     reached_amount: Decimal = ZERO
     current: int = 0  # those at this stage now
     current_amount: Decimal = ZERO
+    won_after: int = 0  # of those that got this far and closed since: won
+    lost_after: int = 0  # ... and lost
+
+    @property
+    def win_rate(self) -> float | None:
+        """Of the opportunities that got this far and are closed, the share won (%)."""
+        closed = self.won_after + self.lost_after
+        return round(100 * self.won_after / closed, 1) if closed else None
 
 
 def funnel(*, actor, filters: ReportFilters, line: ProductLine) -> list[FunnelStep]:
@@ -75,10 +83,13 @@ def funnel(*, actor, filters: ReportFilters, line: ProductLine) -> list[FunnelSt
     for opp in opps.values("pk", "amount", "status", "stage_id"):
         reached = furthest.get(opp["pk"], -1)
         won = opp["status"] == Opportunity.Status.WON
+        lost = opp["status"] == Opportunity.Status.LOST
         for s in open_stages:
             if won or s.position <= reached:
                 steps[s.pk].reached += 1
                 steps[s.pk].reached_amount += opp["amount"]
+                steps[s.pk].won_after += won
+                steps[s.pk].lost_after += lost
         if won and won_stage:
             steps[won_stage.pk].reached += 1
             steps[won_stage.pk].reached_amount += opp["amount"]

@@ -19,6 +19,7 @@ urlpatterns = [
     path("opportunities/board/", views.opportunity_board, name="board"),
     path("opportunities/new/", views.opportunity_create_view, name="opportunity_create"),
     path("opportunities/<int:pk>/", views.opportunity_detail, name="opportunity_detail"),
+    path("opportunities/<int:pk>/edit/", views.opportunity_update_view, name="opportunity_edit"),
     path("opportunities/<int:pk>/move/", views.opportunity_move_view, name="opportunity_move"),
     path("opportunities/<int:pk>/quotes/new/", views.quote_create_view, name="quote_create"),
     path("quotes/<int:pk>/status/", views.quote_status_view, name="quote_status"),

@@ -28,6 +28,7 @@ from bankcrm.sales.forms import (
     LeadForm,
     LeadImportForm,
     MoveForm,
+    OpportunityEditForm,
     OpportunityFilterForm,
     OpportunityForm,
     PaymentForm,
@@ -484,6 +485,16 @@ def _opp_context(request: HttpRequest, opp: Opportunity, **forms) -> dict:
         "file": selectors.opportunity_file(opportunity=opp, today=today),
         "today": today,
         "stages": list(opp.line.stages.order_by("position")),
+        "edit_form": forms.get("edit_form")
+        or OpportunityEditForm(
+            initial={
+                "version": opp.version,
+                "name": opp.name,
+                "amount": opp.amount,
+                "probability": opp.probability,
+                "expected_close": opp.expected_close,
+            }
+        ),
         "move_form": forms.get("move_form")
         or MoveForm(opportunity=opp, initial={"version": opp.version}),
         "quote_form": forms.get("quote_form")
@@ -554,6 +565,37 @@ def opportunity_move_view(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
     context = _opp_context(request, opp, move_form=form)
     return _no_store(render(request, "sales/opportunity_detail.html", context, status=400))
+
+
+@login_required
+@require_POST
+def opportunity_update_view(request: HttpRequest, pk: int) -> HttpResponse:
+    opp = selectors.opportunity_get(actor=request.user, pk=pk)
+    if not request.user.has_perm("sales.change_opportunity"):
+        raise PermissionDenied
+    form = OpportunityEditForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.opportunity_update(
+                actor=request.user,
+                opportunity=opp,
+                version=d["version"],
+                name=d["name"],
+                amount=d["amount"],
+                probability=d["probability"],
+                expected_close=d["expected_close"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        except ConflictError as exc:
+            messages.error(request, exc.message)
+            return redirect("sales:opportunity_detail", pk=pk)
+        else:
+            messages.success(request, _("Opportunity updated."))
+            return redirect("sales:opportunity_detail", pk=pk)
+    context = _opp_context(request, opp, edit_form=form)
+    return render(request, "sales/opportunity_detail.html", context, status=400)
 
 
 def _parse_items(text: str) -> list[services.QuoteLine]:
