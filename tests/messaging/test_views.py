@@ -145,3 +145,27 @@ def test_sent_and_suppressed_messages_are_on_the_timeline(bank, customer):
     ]
     manager_entries = customer_timeline(actor=bank.bj_manager, customer=customer)
     assert f"/messaging/{sent.pk}/" in [e.url for e in manager_entries]
+
+
+def test_the_customer_page_shows_system_events_of_the_outbox(client, bank, customer, smtp):
+    # given: a message sent by the worker and a survey answered by the customer (no staff actor)
+    from bankcrm.messaging.services import message_attempt
+    from bankcrm.surveys.services import survey_answer
+    from tests.surveys.support import request_survey
+
+    smtp.start()
+    consent(bank, customer, "email")
+    survey = request_survey(bank, customer)
+    message_attempt(message_id=survey.message_id)
+    survey_answer(survey=survey, csat=5, nps=10)
+    client.force_login(bank.rm)
+    # when
+    response = client.get(f"/customers/{customer.pk}/")
+    # then
+    assert response.status_code == 200
+    assert (
+        AuditEvent.objects.filter(
+            customer_id=customer.pk, actor=None, action__in=["message.send", "survey.answer"]
+        ).count()
+        == 2
+    )
