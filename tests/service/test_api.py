@@ -125,3 +125,19 @@ def test_out_of_scope_writes_answer_404_and_change_nothing(bank, customer, compl
     assert api.post("/cases", _body(customer)).status_code == 404
     assert Case.objects.filter(pk=complaint.pk).values().get() == before
     assert Case.objects.count() == 1
+
+
+def test_the_list_costs_the_same_queries_for_more_cases(bank, customer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = Api(bank.agent)
+    open_case(bank.agent, customer)
+    api.get("/cases")
+    with CaptureQueriesContext(connection) as few:
+        assert len(api.get("/cases").json()["items"]) == 1
+    for _ in range(8):
+        open_case(bank.agent, customer, code="fees-sms")
+    with CaptureQueriesContext(connection) as many:
+        assert len(api.get("/cases").json()["items"]) == 9
+    assert len(many) == len(few)

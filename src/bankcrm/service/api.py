@@ -159,9 +159,8 @@ def _case(request: HttpRequest, case_id: int) -> Case:
 )
 def case_list(request: HttpRequest, filters: Query[CaseFilterIn]):
     actor = request.auth
-    qs = selectors.cases_visible_to(
-        actor
-    )  # none without service.view_case.select_related("category", "assignee")
+    # none without service.view_case
+    qs = selectors.cases_visible_to(actor).select_related("category", "assignee")
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.kind:
