@@ -347,3 +347,27 @@ def test_editor_list_filters_by_status(client, bank, lost_card):
     # then
     assert [a.pk for a in drafts.context["rows"]] == [draft.pk]
     assert [a.pk for a in published.context["rows"]] == [lost_card.pk]
+
+
+def test_editor_list_and_review_queue_queries_do_not_grow(client, bank, lost_card):
+    # given
+    client.force_login(bank.bj_manager)
+    pages = [reverse("knowledge:editor_list"), reverse("knowledge:review_queue")]
+    for url in pages:
+        client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        for url in pages:
+            client.get(url)
+    for n in range(5):
+        article = publish(
+            author=bank.sh_manager, approver=bank.admin, title_zh=f"文章{n}", body_zh="内容"
+        )
+        Article.objects.filter(pk=article.pk).update(
+            review_due=timezone.localdate() - timedelta(days=1)
+        )
+    # when
+    with CaptureQueriesContext(connection) as many:
+        for url in pages:
+            client.get(url)
+    # then
+    assert len(many) == len(few)
