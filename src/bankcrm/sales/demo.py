@@ -166,6 +166,29 @@ def seed_demo(*, seed: int) -> str:
                 now=at,
             )
             leads += 1
+            if lead.assignee_id and source == Lead.Source.REFERRAL and lead.customer_id:
+                # the referral became an opportunity, and (first ones) was won: referrer credit
+                opp = services.lead_convert(
+                    actor=lead.assignee,
+                    lead=lead,
+                    version=lead.version,
+                    customer=None,
+                    line=lines[code],
+                    name=f"{lead.customer.name} · {NAMES.get(code, lines[code].name)}",
+                    amount=lead.expected_amount,
+                    expected_close=today + timedelta(days=60),
+                    now=at + timedelta(days=2),
+                )
+                opportunities += 1
+                if k == 1:
+                    won = next(s for s in stages[code] if s.kind == Stage.Kind.WON)
+                    services.opportunity_move(
+                        actor=lead.assignee,
+                        opportunity=opp,
+                        stage=won,
+                        version=opp.version,
+                        now=min(at + timedelta(days=20), now),
+                    )
             if lead.assignee_id and k == 0:
                 lead = services.lead_follow_up(
                     actor=lead.assignee,

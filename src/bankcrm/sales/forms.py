@@ -202,6 +202,9 @@ class MoveForm(_Form):
         if opportunity is not None:
             stages = opportunity.line.stages.exclude(pk=opportunity.stage_id).order_by("position")
             self.fields["stage"].queryset = stages
+            self.fields["stage"].empty_label = None
+            following = stages.filter(position__gt=opportunity.stage.position).first()
+            self.fields["stage"].initial = following.pk if following else None
             self.fields["stage"].label_from_instance = lambda s: s.display_name(
                 get_language() or ""
             )

@@ -80,6 +80,7 @@ def funnel(*, actor, filters: ReportFilters, line: ProductLine) -> list[FunnelSt
     }
     open_stages = [s for s in stages if s.kind == Stage.Kind.OPEN]
     won_stage = next((s for s in stages if s.kind == Stage.Kind.WON), None)
+    lost_stage = next((s for s in stages if s.kind == Stage.Kind.LOST), None)
     for opp in opps.values("pk", "amount", "status", "stage_id"):
         reached = furthest.get(opp["pk"], -1)
         won = opp["status"] == Opportunity.Status.WON
@@ -93,6 +94,9 @@ def funnel(*, actor, filters: ReportFilters, line: ProductLine) -> list[FunnelSt
         if won and won_stage:
             steps[won_stage.pk].reached += 1
             steps[won_stage.pk].reached_amount += opp["amount"]
+        if lost and lost_stage:  # "reached" the end: lost
+            steps[lost_stage.pk].reached += 1
+            steps[lost_stage.pk].reached_amount += opp["amount"]
         step = steps.get(opp["stage_id"])
         if step:
             step.current += 1
