@@ -23,6 +23,7 @@ def _production_env(**overrides: str) -> dict[str, str]:
             "BANKCRM_INDEX_KEY": secrets.token_urlsafe(32),
             "BANKCRM_WAREHOUSE_KEY": secrets.token_urlsafe(32),
             "BANKCRM_ALLOWED_HOSTS": "crm.bank.example",
+            "BANKCRM_PUBLIC_URL": "https://crm.bank.example",
             "DATABASE_URL": "postgres://crm@db.bank.example:5432/crm",
         }
     )
@@ -53,6 +54,12 @@ def test_production_refuses_to_start_without_a_secret():
     result = _bankcrm("check", env=env)
     assert result.returncode != 0
     assert "BANKCRM_FIELD_KEYS is required" in result.stderr
+
+
+def test_production_refuses_links_to_customers_that_are_not_https():
+    result = _bankcrm("check", env=_production_env(BANKCRM_PUBLIC_URL="http://crm.bank.example"))
+    assert result.returncode != 0
+    assert "BANKCRM_PUBLIC_URL must be an https:// address" in result.stderr
 
 
 @pytest.mark.parametrize("same_as", ["BANKCRM_INDEX_KEY", "dev-only-warehouse-pseudonym-key"])

@@ -1,7 +1,8 @@
 """Production settings: every secret comes from the environment; HTTPS only.
 
 Required: BANKCRM_SECRET_KEY, BANKCRM_FIELD_KEYS, BANKCRM_INDEX_KEY, BANKCRM_WAREHOUSE_KEY,
-BANKCRM_ALLOWED_HOSTS, DATABASE_URL (PostgreSQL). See docs/operations.md.
+BANKCRM_ALLOWED_HOSTS, BANKCRM_PUBLIC_URL (https: links in messages to customers),
+DATABASE_URL (PostgreSQL). See docs/operations.md.
 """
 
 import os
@@ -12,12 +13,18 @@ for _name in (
     "BANKCRM_INDEX_KEY",
     "BANKCRM_WAREHOUSE_KEY",
     "BANKCRM_ALLOWED_HOSTS",
+    "BANKCRM_PUBLIC_URL",
     "DATABASE_URL",
 ):
     if not os.environ.get(_name):
         from django.core.exceptions import ImproperlyConfigured
 
         raise ImproperlyConfigured(f"The environment variable {_name} is required in production.")
+
+if not os.environ["BANKCRM_PUBLIC_URL"].startswith("https://"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("BANKCRM_PUBLIC_URL must be an https:// address in production.")
 
 os.environ.setdefault("BANKCRM_DEBUG", "0")
 

@@ -1,9 +1,15 @@
 """`bankcrm seed_demo --customers N [--seed S]`: build or extend the demo bank."""
 
+import importlib
+
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
 from bankcrm.demo.load import seed
+
+# In this order: the service cases use the knowledge base's categories, their closure sends
+# surveys through the outbox; people's targets read sales and service figures.
+OPERATIONAL_DEMOS = ("knowledge", "service", "messaging", "surveys", "sales", "people")
 
 
 class Command(BaseCommand):
@@ -43,13 +49,16 @@ class Command(BaseCommand):
                 "insert": result.insert_seconds,
             }
         )
-        if options["no_transactions"]:
-            return
-        # Transaction histories as core-banking extracts, loaded by `bankcrm ingest`.
-        from bankcrm.demo.transactions import seed_transactions
+        if not options["no_transactions"]:
+            # Transaction histories as core-banking extracts, loaded by `bankcrm ingest`.
+            from bankcrm.demo.transactions import seed_transactions
 
-        history = seed_transactions(seed=options["seed"], progress=not options["no_progress"])
-        self.stdout.write(
-            f"Transactions: {history.rows:,} for {history.customers:,} customers "
-            f"in {len(history.files)} extract files, {history.seconds:.1f} s."
-        )
+            history = seed_transactions(seed=options["seed"], progress=not options["no_progress"])
+            self.stdout.write(
+                f"Transactions: {history.rows:,} for {history.customers:,} customers "
+                f"in {len(history.files)} extract files, {history.seconds:.1f} s."
+            )
+        # The operational CRM's work, through each app's services (each skips if already there).
+        for app in OPERATIONAL_DEMOS:
+            module = importlib.import_module(f"bankcrm.{app}.demo")
+            self.stdout.write(module.seed_demo(seed=options["seed"]))
