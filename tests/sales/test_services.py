@@ -662,3 +662,32 @@ def test_role_table_grants(bank):
     assert bank.bj_manager.has_perm("sales.assign_lead")
     assert not bank.auditor.has_perm("sales.add_lead")
     assert bank.rm.role == Role.RELATIONSHIP_MANAGER
+
+
+# --------------------------------------------------------------------------------- scoping
+
+
+def test_who_sees_which_lead(bank):
+    # given: a Chaoyang lead referred by the Shanghai RM, assigned to rm; one in the pool
+    from bankcrm.sales.selectors import leads_visible_to, pool_leads_for
+
+    referred = services.lead_create(
+        actor=bank.sh_rm,
+        data=prospect(bank, source="referral", referrer=bank.sh_rm, referrer_line="wealth"),
+        auto_assign=False,
+    )
+    referred = services.lead_claim(actor=bank.rm, lead=referred)
+    pooled = services.lead_create(actor=bank.agent, data=prospect(bank), auto_assign=False)
+
+    def seen(staff):
+        return sorted(leads_visible_to(staff).values_list("pk", flat=True))
+
+    # then
+    assert seen(bank.rm) == [referred.pk]
+    assert seen(bank.sh_rm) == [referred.pk]  # the referrer follows the referral
+    assert seen(bank.other_rm) == []
+    assert seen(bank.bj_manager) == [referred.pk, pooled.pk]
+    assert seen(bank.sh_manager) == []
+    assert seen(bank.auditor) == [referred.pk, pooled.pk]
+    assert list(pool_leads_for(bank.other_rm)) == [pooled]
+    assert list(pool_leads_for(bank.sh_rm)) == []
