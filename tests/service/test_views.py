@@ -43,6 +43,16 @@ def test_the_pages_render_in_both_languages(client, bank, customer, complaint, l
     translation.activate("zh-hans")
 
 
+def test_the_knowledge_panel_query_leaves_numbers_out_of_the_url(client, bank, customer):
+    from urllib.parse import quote
+
+    case = open_case(bank.agent, customer, subject="卡号6222021234567890123被盗刷 13800138000")
+    client.force_login(bank.agent)
+    page = client.get(f"/service/{case.pk}/").content.decode()
+    assert f"knowledge/panel/?q={quote('卡号 被盗刷')}&amp;category={case.category_id}" in page
+    assert "6222021234567890123" not in page.split("hx-get")[1].split(">")[0]
+
+
 def test_opening_a_case_from_the_form(client, bank, customer):
     # given
     client.force_login(bank.rm)

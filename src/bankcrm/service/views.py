@@ -4,6 +4,8 @@ selectors (out of scope → 404 as missing), writes through the services."""
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -179,6 +181,14 @@ def case_create_view(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------------------------------------
 # One case
 
+# Runs of digits (card, account, ID or mobile numbers typed into a subject) stay out of the
+# knowledge panel's URL: no personal data in URLs.
+_NUMBERS = re.compile(r"[0-9*xX-]{6,}")
+
+
+def knowledge_query(subject: str) -> str:
+    return " ".join(_NUMBERS.sub(" ", subject).split())[:100]
+
 
 def _clocks(case: Case) -> list[dict]:
     calendar = selectors.work_calendar()
@@ -238,6 +248,7 @@ def case_view(request: HttpRequest, pk: int) -> HttpResponse:
             "max_mb": services.ATTACHMENT_MAX_BYTES // (1024 * 1024),
             "file_types": ", ".join(sorted(services.ATTACHMENT_TYPES)),
             "knowledge": request.user.has_perm("knowledge.view_article"),
+            "knowledge_query": knowledge_query(case.subject),
         },
     )
 
