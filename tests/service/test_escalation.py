@@ -110,6 +110,13 @@ def test_escalating_by_hand_raises_the_priority_and_notifies_the_branch_manager(
 
     mine, _next = case_list(actor=bank.bj_manager, filters=CaseFilters(escalated_to_me=True))
     assert [c.pk for c in mine] == [complaint.pk]
+    from django.test import Client
+
+    client = Client()
+    client.force_login(bank.bj_manager)
+    page = client.get("/service/")
+    assert page.context["escalated_to_me"] == 1
+    assert 'id="escalated-to-me"' in page.content.decode()
 
 
 def test_escalation_needs_a_reason_the_permission_and_an_open_case(bank, complaint):

@@ -119,6 +119,9 @@ def case_list_view(request: HttpRequest) -> HttpResponse:
             "cases": cases,
             "next_cursor": next_cursor,
             "query": query.urlencode(),
+            "escalated_to_me": selectors.cases_visible_to(request.user)
+            .filter(escalated_to=request.user, status__in=selectors.ACTIVE_STATUSES)
+            .count(),
         },
     )
 
