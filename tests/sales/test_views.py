@@ -215,6 +215,8 @@ def test_quote_contract_and_payment_from_the_opportunity_page(client, bank, opp)
     assert page.context["file"].overdue_count == 2
     assert page.context["file"].outstanding == 250000
     assert 'id="overdue-badge"' in page.content.decode()
+    listed = client.get(reverse("sales:opportunities")).content.decode()
+    assert 'id="overdue-instalments"' in listed and "HT-2026-1 #1" in listed
 
 
 def test_list_pages_use_a_constant_number_of_queries(client, bank, customer, mortgage):

@@ -416,6 +416,11 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
                 "next_after": next_after,
                 "query": _query_without_after(request),
                 "today": timezone.localdate(),
+                "overdue": list(
+                    selectors.overdue_instalments(actor=request.user, today=timezone.localdate())[
+                        :10
+                    ]
+                ),
             },
         )
     )
