@@ -82,6 +82,8 @@ def seed_demo(*, seed: int) -> str:
         ]
         for code, line in lines.items()
     }
+    if "corporate_loan" in products:  # business loans only, not consumer credit
+        products["corporate_loan"] = [p for p in products["corporate_loan"] if "BIZ" in p.code]
     # The busiest sub-branches (the demo RM's first), three RMs each with a book of customers.
     rms = list(
         Staff.objects.filter(role=Role.RELATIONSHIP_MANAGER, is_active=True)
