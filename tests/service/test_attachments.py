@@ -70,6 +70,15 @@ def test_others_cannot_download(client, bank, complaint, stranger):
     assert client.get(f"/service/999/attachments/{attachment.pk}/").status_code == 404
 
 
+def test_a_file_missing_from_storage_is_a_404(client, bank, complaint):
+    client.force_login(bank.agent)
+    _upload(client, complaint)
+    attachment = CaseAttachment.objects.get()
+    (attachment_dir() / attachment.storage_name).unlink()
+    response = client.get(f"/service/{complaint.pk}/attachments/{attachment.pk}/")
+    assert response.status_code == 404
+
+
 def test_anonymous_download_is_sent_to_sign_in(client, bank, complaint):
     client.force_login(bank.agent)
     _upload(client, complaint)

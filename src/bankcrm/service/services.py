@@ -537,7 +537,13 @@ def case_attachment_add(*, actor, case: Case, upload: UploadedFile) -> CaseAttac
 
 
 def attachment_open(*, actor, attachment: CaseAttachment):
-    """The stored file for reading (the caller checked the case is visible); audited."""
+    """The stored file for reading (the caller checked the case is visible); audited. A file
+    missing from storage answers 404 (Http404), never a server error."""
+    from django.http import Http404
+
+    path = attachment_dir() / attachment.storage_name
+    if not path.is_file():
+        raise Http404
     audit_record(
         actor=actor,
         action="case.attachment_download",
@@ -545,7 +551,7 @@ def attachment_open(*, actor, attachment: CaseAttachment):
         object_id=attachment.case_id,
         changes={"attachment": attachment.pk},
     )
-    return (attachment_dir() / attachment.storage_name).open("rb")
+    return path.open("rb")
 
 
 @transaction.atomic
