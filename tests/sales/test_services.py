@@ -691,3 +691,23 @@ def test_who_sees_which_lead(bank):
     assert seen(bank.auditor) == [referred.pk, pooled.pk]
     assert list(pool_leads_for(bank.other_rm)) == [pooled]
     assert list(pool_leads_for(bank.sh_rm)) == []
+
+
+def test_a_customer_whose_opportunity_moved_recently_stays(bank, customer, mortgage):
+    # given: created long ago, no interaction, but an opportunity moved three days ago
+    PoolSetting.objects.create(branch=None, return_after_days=30, lead_cap=50, customer_cap=500)
+    Customer.objects.filter(pk=customer.pk).update(created_at=T0 - timedelta(days=90))
+    opp = open_opportunity(bank, customer, mortgage, now=T0 - timedelta(days=60))
+    services.opportunity_move(
+        actor=bank.rm,
+        opportunity=opp,
+        stage=stage(mortgage, "documents"),
+        version=1,
+        now=T0 - timedelta(days=3),
+    )
+    # when
+    done = services.pool_return(now=T0)
+    # then
+    assert done.customers == []
+    customer.refresh_from_db()
+    assert customer.rm == bank.rm

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from bankcrm.common import identifiers
 from bankcrm.common.errors import ConflictError, ensure_perm
 from bankcrm.common.protection import index_digest
 from bankcrm.customers.models import Customer
+from bankcrm.interactions.models import Interaction
 from bankcrm.org.models import Branch, Staff
 from bankcrm.org.roles import Role
 from bankcrm.org.selectors import branch_subtree_ids
@@ -503,16 +504,34 @@ def pool_return(*, now: datetime | None = None) -> PoolReturn:
         limit, _customers = _threshold(branch_id, cache, now)
         if clock < limit and _lead_return(pk=pk, limit=limit, now=now):
             result.leads.append(pk)
+
+    # A customer's clock: the latest contact (interaction), follow-up of one of their leads,
+    # stage move of one of their opportunities, claim from the pool, or their creation.
+    def latest(qs, column: str):
+        return Subquery(qs.order_by(f"-{column}").values(column)[:1])
+
+    customer = OuterRef("pk")
     customers = (
         Customer.objects.filter(rm__isnull=False, created_at__lt=earliest)
         .annotate(
-            last_contact=Max("interactions__occurred_at"),
-            last_claim=Max("pool_events__at", filter=Q(pool_events__kind="claimed")),
+            last_contact=latest(Interaction.objects.filter(customer=customer), "occurred_at"),
+            last_lead=latest(
+                Lead.objects.filter(customer=customer, last_follow_up_at__isnull=False),
+                "last_follow_up_at",
+            ),
+            last_move=latest(
+                StageHistory.objects.filter(opportunity__customer=customer), "entered_at"
+            ),
+            last_claim=latest(
+                CustomerPoolEvent.objects.filter(customer=customer, kind="claimed"), "at"
+            ),
         )
         .annotate(
             clock=Greatest(
-                Coalesce("last_contact", "created_at"),
-                Coalesce("last_claim", "created_at"),
+                *(
+                    Coalesce(name, "created_at")
+                    for name in ("last_contact", "last_lead", "last_move", "last_claim")
+                ),
                 "created_at",
             )
         )
