@@ -734,7 +734,7 @@ def cases_check_slas(*, now: datetime | None = None) -> SlaCheck:
     for pk in list(candidates.order_by("pk")):
         with transaction.atomic():
             case = (
-                Case.objects.select_for_update()
+                Case.objects.select_for_update(of=("self",))
                 .select_related("branch", "category", "category__parent")
                 .filter(pk=pk, status__in=selectors.OPEN_STATUSES)
                 .first()
