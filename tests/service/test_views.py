@@ -306,3 +306,26 @@ def test_the_customer_360_links_to_a_new_case_and_shows_cases_on_the_timeline(
     # a role that cannot read cases sees no case on the timeline
     nobody = factories.staff(role=Role.MARKETING, branch=bank.head)
     assert [e for e in customer_timeline(actor=nobody, customer=customer) if e.kind == "case"] == []
+
+
+def test_the_dashboard_counts_in_the_viewers_scope_with_constant_queries(client, bank, customer):
+    # given a complaint in Beijing and one in Shanghai
+    open_case(bank.agent, customer)
+    sh_customer = factories.customer(actor=bank.sh_rm, rm=bank.sh_rm)
+    open_case(bank.sh_rm, sh_customer, kind="request", code="fees-sms")
+    client.force_login(bank.bj_manager)
+    client.get("/service/dashboard/")
+    # when
+    with CaptureQueriesContext(connection) as first:
+        board = client.get("/service/dashboard/").context["board"]
+    for _ in range(5):
+        open_case(bank.agent, customer, code="attitude-counter")
+    with CaptureQueriesContext(connection) as second:
+        more = client.get("/service/dashboard/").context["board"]
+    # then
+    assert board.open_total == 1
+    assert more.open_total == 6
+    assert [n for _name, n in more.top_complaint_categories] == [5, 1]
+    assert len(second) == len(first)
+    client.force_login(bank.admin)
+    assert client.get("/service/dashboard/").context["board"].open_total == 7
