@@ -99,6 +99,7 @@ ROUTES: dict[str, Decision] = {
     "reports/product/": Decision(PAGE, "analytics.view_reports"),
     "reports/customers/": Decision(PAGE, "analytics.view_reports"),
     "reports/<slug:page>/export/": Decision(PAGE, "analytics.view_reports"),
+    "reports/<slug:page>/recompute/": Decision(PAGE, "analytics.view_reports"),
     "customers/<int:pk>/interactions/new/": Decision(PAGE, "interactions.add_interaction"),
     "customers/<int:pk>/tasks/new/": Decision(PAGE, "interactions.add_task"),
     "tasks/<int:pk>/complete/": Decision(PAGE, "interactions.change_task"),
