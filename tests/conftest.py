@@ -49,6 +49,29 @@ def _audit_append_only_guard(request):
         migration.backwards(None, editor)
 
 
+# Rows that data migrations write: (app, migration, function). A committing test ends with a
+# flush of every table, so the committing tests after it would find them gone.
+REFERENCE_DATA = [
+    ("service", "0002_reference_data", "seed"),  # categories, SLA targets, working calendar
+    ("sales", "0002_default_pipelines", "create"),  # product lines and their stages
+]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Put the data migrations' rows back before a committing test (they are idempotent)."""
+    if not _is_transactional(request):
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    for app, migration, function in REFERENCE_DATA:
+        module = importlib.import_module(f"bankcrm.{app}.migrations.{migration}")
+        getattr(module, function)(apps, None)
+
+
 # No personal data in the log output of the whole suite (tests/log_guard.py).
 from tests.log_guard import (  # noqa: E402, F401
     _collect_seeded_personal_data,

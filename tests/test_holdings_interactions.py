@@ -132,8 +132,12 @@ def test_interaction_validation(bank, customer):
 
 def test_task_completion_and_conflict(bank, customer):
     task = task_create(
-        actor=bank.rm, customer=customer, assignee=bank.rm, title="回访", due_date=date.today()
-    )  # noqa: DTZ011
+        actor=bank.rm,
+        customer=customer,
+        assignee=bank.rm,
+        title="回访",
+        due_date=date.today(),  # noqa: DTZ011
+    )
     done = task_update(actor=bank.rm, task=task, version=1, status="done")
     assert done.status == "done" and done.completed_at is not None
     with pytest.raises(ConflictError):

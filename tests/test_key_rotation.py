@@ -91,11 +91,15 @@ def test_every_encrypted_field_is_found_from_the_model_registry(db):
         ("customers.Customer.id_number", "id_number_bidx"),
         ("customers.Customer.mobile", "mobile_bidx"),
         ("customers.Customer.email", "email_bidx"),
+        ("messaging.Message.recipient", None),
+        ("messaging.Message.subject", None),
+        ("messaging.Message.body", None),
         ("org.Authenticator.key", None),
         ("org.RecoveryCode.code", None),
         ("products.Holding.account_number", "account_number_bidx"),
         ("sales.Lead.prospect_name", None),
         ("sales.Lead.prospect_mobile", "prospect_mobile_bidx"),
+        ("surveys.Survey.comment", None),
     ]
 
 
@@ -153,6 +157,8 @@ def test_one_audit_event_per_run_with_counts_never_values(seeded, settings):
         "org.RecoveryCode": 10,
         "products.Holding": 2,
         "sales.Lead": 0,
+        "messaging.Message": 0,
+        "surveys.Survey": 0,
     }
     assert set(changes["unchanged"].values()) == {0}
     assert changes["completed"] is True
@@ -201,6 +207,8 @@ def test_a_value_no_key_decrypts_stops_the_run_and_a_rerun_resumes(seeded, setti
         "org.RecoveryCode": 10,
         "products.Holding": 2,
         "sales.Lead": 0,
+        "messaging.Message": 0,
+        "surveys.Survey": 0,
     }
     assert resumed.changes["unchanged"]["customers.Customer"] == 1
     settings.FIELD_ENCRYPTION_KEYS = [KEY_B]

@@ -86,8 +86,8 @@ def test_holdings_and_tasks_follow_their_customer(bank, customer):
         customer=customer,
         assignee=bank.rm,
         title="回访",
-        due_date=date.today() + timedelta(days=1),
-    )  # noqa: DTZ011
+        due_date=date.today() + timedelta(days=1),  # noqa: DTZ011
+    )
     assert holdings_visible_to(bank.rm).count() == 1
     assert holdings_visible_to(bank.other_rm).count() == 0
     assert holdings_visible_to(bank.sh_manager).count() == 0

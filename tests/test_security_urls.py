@@ -39,13 +39,13 @@ class Decision:
 
 
 ADMIN_PERM = "org.manage_staff"
-ADMIN_MODELS = ["org/branch", "org/team", "org/staff", "org/apitoken", "customers/tag"] + [
-    "products/product"
-] + [f"sales/{m}" for m in ("productline", "poolsetting", "assignmentrule")] + [
-    f"service/{m}" for m in ("category", "slapolicy", "workinghours", "calendarday")
-] + [
-    "service/assignmentrule"
-]
+ADMIN_MODELS = (
+    ["org/branch", "org/team", "org/staff", "org/apitoken", "customers/tag"]
+    + ["products/product"]
+    + [f"sales/{m}" for m in ("productline", "poolsetting", "assignmentrule")]
+    + [f"service/{m}" for m in ("category", "slapolicy", "workinghours", "calendarday")]
+    + ["service/assignmentrule"]
+)
 
 # Every route of the URL configuration (as Django prints its pattern) and its decision.
 ROUTES: dict[str, Decision] = {
@@ -143,22 +143,6 @@ ROUTES: dict[str, Decision] = {
     "service/<int:pk>/attachments/<int:attachment_pk>/": Decision(PAGE, "service.view_case"),
     "service/<int:pk>/escalate/": Decision(PAGE, "service.escalate_case"),
     "service/<int:pk>/assign/": Decision(PAGE, "service.assign_case"),
-    # Knowledge base: bank-wide articles (no customer data); drafts and editor pages for
-    # editors (change) and approvers only; a reader without the right gets 404 for an article.
-    "knowledge/": Decision(PAGE, "knowledge.view_article"),
-    "knowledge/panel/": Decision(PAGE, "knowledge.view_article", why="the case page's panel"),
-    "knowledge/manage/": Decision(PAGE, "knowledge.change_article"),
-    "knowledge/manage/new/": Decision(PAGE, "knowledge.change_article"),
-    "knowledge/review/": Decision(PAGE, "knowledge.change_article"),
-    "knowledge/<int:pk>/": Decision(PAGE, "knowledge.view_article"),
-    "knowledge/<int:pk>/feedback/": Decision(PAGE, "knowledge.view_article"),
-    "knowledge/<int:pk>/edit/": Decision(PAGE, "knowledge.change_article"),
-    "knowledge/<int:pk>/submit/": Decision(PAGE, "knowledge.change_article"),
-    "knowledge/<int:pk>/approve/": Decision(PAGE, "knowledge.approve_article"),
-    "knowledge/<int:pk>/reject/": Decision(PAGE, "knowledge.approve_article"),
-    "knowledge/<int:pk>/retire/": Decision(PAGE, "knowledge.approve_article"),
-    "knowledge/<int:pk>/reviewed/": Decision(PAGE, "knowledge.change_article"),
-    "knowledge/<int:pk>/history/": Decision(PAGE, "knowledge.change_article"),
     # The outbox (administrators, branch managers: their customers' messages) and the
     # satisfaction results (scoped to the viewer's customers).
     "messaging/": Decision(PAGE, "messaging.view_message"),
@@ -594,7 +578,13 @@ def test_api_callers_without_the_permission_are_refused(bank, book, method, path
     before = _snapshot(book)
     short = re.sub(r"\{(\w+)\}", lambda m: "{" + SHORT_IDS[m.group(1)] + "}", path)
     # when
-    response = _call(Api(staff), method, short, bodies[(method, short)], {**book, "a": 1, "s": segment.pk, "v": survey.pk, "k": case.pk})
+    response = _call(
+        Api(staff),
+        method,
+        short,
+        bodies[(method, short)],
+        {**book, "a": 1, "s": segment.pk, "v": survey.pk, "k": case.pk},
+    )
     # then
     if refusal == EMPTY:
         assert response.status_code == 200, response.content

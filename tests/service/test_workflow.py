@@ -248,3 +248,26 @@ def test_first_response_is_the_acknowledgement_of_a_complaint(bank, complaint):
     assert complaint.first_responded_at is not None
     assert complaint.first_response_minutes is not None
     assert complaint.response_breached is False
+
+
+def test_a_reply_goes_to_the_customer_through_the_outbox_and_a_note_does_not(
+    bank, customer, complaint
+):
+    # given: the customer takes service messages by SMS
+    from bankcrm.messaging.models import Message
+    from bankcrm.service.services import case_comment_add
+    from tests.messaging.conftest import consent
+
+    consent(bank, customer, "sms")
+    # when
+    note = case_comment_add(actor=bank.agent, case=complaint, visibility="internal", body="内部")
+    reply = case_comment_add(
+        actor=bank.agent, case=complaint, visibility="customer", body="您好，已受理。"
+    )
+    # then: one message, the reply's, queued on SMS and tied to the case
+    message = Message.objects.get()
+    assert (message.channel, message.purpose, message.status) == ("sms", "service", "queued")
+    assert (message.related_type, message.related_id) == ("case", complaint.pk)
+    assert message.body == "您好，已受理。"
+    assert message.dedupe_key == f"case-reply:{reply.pk}"
+    assert note.pk != reply.pk

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from bankcrm.audit.services import audit_record
 from bankcrm.common.errors import ConflictError, ensure_perm
 from bankcrm.customers.selectors import customers_visible_to
+from bankcrm.messaging.services import message_enqueue
 from bankcrm.org.models import Staff
 from bankcrm.service import selectors
 from bankcrm.service.models import (
@@ -414,8 +415,9 @@ def _request_survey(*, actor, case: Case) -> None:
 
 @transaction.atomic
 def case_comment_add(*, actor, case: Case, visibility: str, body: str) -> CaseComment:
-    """An internal note, or a reply the customer sees (a reply is the first response if none
-    was given yet). Not versioned: notes only add."""
+    """An internal note, or a reply to the customer (sent through the outbox on a channel the
+    customer consented to for service; the first response if none was given yet). Not
+    versioned: notes only add."""
     ensure_perm(actor, "service.change_case")
     body = (body or "").strip()
     errors = {}
@@ -456,6 +458,17 @@ def case_comment_add(*, actor, case: Case, visibility: str, body: str) -> CaseCo
         customer_id=case.customer_id,
         changes={"comment": comment.pk},
     )
+    if reply:  # the reply reaches the customer through the outbox, on a consented channel
+        message_enqueue(
+            customer=case.customer,
+            purpose="service",
+            subject=f"[{case.number}] {case.subject}",
+            body=body,
+            dedupe_key=f"case-reply:{comment.pk}",
+            related_type="case",
+            related_id=case.pk,
+            actor=actor,
+        )
     return comment
 
 
