@@ -2,6 +2,7 @@
 contracts, collection plans and payments) and the sales reports. Thin: selectors read (scoped,
 out of scope = 404), services write."""
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -200,6 +201,43 @@ def _lead_context(request: HttpRequest, lead: Lead, **forms) -> dict:
     return context
 
 
+def _act(
+    request: HttpRequest,
+    form,
+    run: Callable[[dict], object],
+    *,
+    done: str,
+    back: str,
+    success: Callable[[object], str] | None = None,
+    again: Callable[[], HttpResponse],
+) -> HttpResponse:
+    """A form posted to a service: on success a message and a redirect (to `back`, or where
+    `success` sends it given the service's result); someone else's change first: the message
+    and `back`; invalid input: `again` (the page with the form's errors, 400)."""
+    if form.is_valid():
+        try:
+            result = run(form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        except ConflictError as exc:
+            messages.error(request, exc.message)
+            return redirect(back)
+        else:
+            messages.success(request, done)
+            return redirect(success(result) if success else back)
+    return again()
+
+
+def _lead_page(request: HttpRequest, lead: Lead, **forms) -> HttpResponse:
+    context = _lead_context(request, lead, **forms)
+    return _no_store(render(request, "sales/lead_detail.html", context, status=400))
+
+
+def _opp_page(request: HttpRequest, opp: Opportunity, **forms) -> HttpResponse:
+    context = _opp_context(request, opp, **forms)
+    return _no_store(render(request, "sales/opportunity_detail.html", context, status=400))
+
+
 @login_required
 def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
     lead = selectors.lead_get(actor=request.user, pk=pk)
@@ -213,25 +251,16 @@ def lead_follow_up_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.has_perm("sales.change_lead"):
         raise PermissionDenied
     form = FollowUpForm(request.POST)
-    if form.is_valid():
-        try:
-            services.lead_follow_up(
-                actor=request.user,
-                lead=lead,
-                version=form.cleaned_data["version"],
-                note=form.cleaned_data["note"],
-                status=form.cleaned_data["status"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        except ConflictError as exc:
-            messages.error(request, exc.message)
-            return redirect("sales:lead_detail", pk=pk)
-        else:
-            messages.success(request, _("Follow-up recorded."))
-            return redirect("sales:lead_detail", pk=pk)
-    context = _lead_context(request, lead, follow_up_form=form)
-    return _no_store(render(request, "sales/lead_detail.html", context, status=400))
+    return _act(
+        request,
+        form,
+        lambda d: services.lead_follow_up(
+            actor=request.user, lead=lead, version=d["version"], note=d["note"], status=d["status"]
+        ),
+        done=_("Follow-up recorded."),
+        back=reverse("sales:lead_detail", args=[pk]),
+        again=lambda: _lead_page(request, lead, follow_up_form=form),
+    )
 
 
 @login_required
@@ -241,24 +270,16 @@ def lead_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.has_perm("sales.assign_lead"):
         raise PermissionDenied
     form = AssignForm(request.POST, actor=request.user)
-    if form.is_valid():
-        try:
-            services.lead_assign(
-                actor=request.user,
-                lead=lead,
-                assignee=form.cleaned_data["assignee"],
-                version=form.cleaned_data["version"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        except ConflictError as exc:
-            messages.error(request, exc.message)
-            return redirect("sales:lead_detail", pk=pk)
-        else:
-            messages.success(request, _("Lead assigned."))
-            return redirect("sales:lead_detail", pk=pk)
-    context = _lead_context(request, lead, assign_form=form)
-    return _no_store(render(request, "sales/lead_detail.html", context, status=400))
+    return _act(
+        request,
+        form,
+        lambda d: services.lead_assign(
+            actor=request.user, lead=lead, assignee=d["assignee"], version=d["version"]
+        ),
+        done=_("Lead assigned."),
+        back=reverse("sales:lead_detail", args=[pk]),
+        again=lambda: _lead_page(request, lead, assign_form=form),
+    )
 
 
 @login_required
@@ -268,32 +289,25 @@ def lead_convert_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.has_perm("sales.change_lead"):
         raise PermissionDenied
     form = ConvertForm(request.POST, actor=request.user, lead=lead)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            opp = services.lead_convert(
-                actor=request.user,
-                lead=lead,
-                version=d["version"],
-                customer=d.get("customer"),
-                line=d["line"],
-                name=d["name"],
-                amount=d["amount"],
-                expected_close=d["expected_close"],
-                product=d["product"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        except PermissionDenied:
-            raise
-        except ConflictError as exc:
-            messages.error(request, exc.message)
-            return redirect("sales:lead_detail", pk=pk)
-        else:
-            messages.success(request, _("Lead converted into an opportunity."))
-            return redirect("sales:opportunity_detail", pk=opp.pk)
-    context = _lead_context(request, lead, convert_form=form)
-    return _no_store(render(request, "sales/lead_detail.html", context, status=400))
+    return _act(
+        request,
+        form,
+        lambda d: services.lead_convert(
+            actor=request.user,
+            lead=lead,
+            version=d["version"],
+            customer=d.get("customer"),
+            line=d["line"],
+            name=d["name"],
+            amount=d["amount"],
+            expected_close=d["expected_close"],
+            product=d["product"],
+        ),
+        done=_("Lead converted into an opportunity."),
+        back=reverse("sales:lead_detail", args=[pk]),
+        success=lambda opp: reverse("sales:opportunity_detail", args=[opp.pk]),
+        again=lambda: _lead_page(request, lead, convert_form=form),
+    )
 
 
 @login_required
@@ -579,28 +593,22 @@ def opportunity_update_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.has_perm("sales.change_opportunity"):
         raise PermissionDenied
     form = OpportunityEditForm(request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.opportunity_update(
-                actor=request.user,
-                opportunity=opp,
-                version=d["version"],
-                name=d["name"],
-                amount=d["amount"],
-                probability=d["probability"],
-                expected_close=d["expected_close"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        except ConflictError as exc:
-            messages.error(request, exc.message)
-            return redirect("sales:opportunity_detail", pk=pk)
-        else:
-            messages.success(request, _("Opportunity updated."))
-            return redirect("sales:opportunity_detail", pk=pk)
-    context = _opp_context(request, opp, edit_form=form)
-    return render(request, "sales/opportunity_detail.html", context, status=400)
+    return _act(
+        request,
+        form,
+        lambda d: services.opportunity_update(
+            actor=request.user,
+            opportunity=opp,
+            version=d["version"],
+            name=d["name"],
+            amount=d["amount"],
+            probability=d["probability"],
+            expected_close=d["expected_close"],
+        ),
+        done=_("Opportunity updated."),
+        back=reverse("sales:opportunity_detail", args=[pk]),
+        again=lambda: _opp_page(request, opp, edit_form=form),
+    )
 
 
 def _parse_items(text: str) -> list[services.QuoteLine]:
@@ -621,22 +629,20 @@ def quote_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.has_perm("sales.add_quote"):
         raise PermissionDenied
     form = QuoteForm(request.POST)
-    if form.is_valid():
-        try:
-            services.quote_create(
-                actor=request.user,
-                opportunity=opp,
-                title=form.cleaned_data["title"],
-                valid_until=form.cleaned_data["valid_until"],
-                items=_parse_items(form.cleaned_data["items"]),
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("Quote created."))
-            return redirect(reverse("sales:opportunity_detail", args=[pk]) + "#quotes")
-    context = _opp_context(request, opp, quote_form=form)
-    return _no_store(render(request, "sales/opportunity_detail.html", context, status=400))
+    return _act(
+        request,
+        form,
+        lambda d: services.quote_create(
+            actor=request.user,
+            opportunity=opp,
+            title=d["title"],
+            valid_until=d["valid_until"],
+            items=_parse_items(d["items"]),
+        ),
+        done=_("Quote created."),
+        back=reverse("sales:opportunity_detail", args=[pk]) + "#quotes",
+        again=lambda: _opp_page(request, opp, quote_form=form),
+    )
 
 
 @login_required
@@ -720,23 +726,25 @@ def payment_create_view(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     opp_pk = instalment.contract.opportunity_id
     form = PaymentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.payment_record(
-                actor=request.user,
-                instalment=instalment,
-                amount=form.cleaned_data["amount"],
-                received_on=form.cleaned_data["received_on"],
-                reference=form.cleaned_data["reference"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("Payment recorded."))
-            return redirect(reverse("sales:opportunity_detail", args=[opp_pk]) + "#contracts")
-    opp = selectors.opportunity_get(actor=request.user, pk=opp_pk)
-    context = _opp_context(request, opp, payment_form=form, payment_for=instalment.pk)
-    return _no_store(render(request, "sales/opportunity_detail.html", context, status=400))
+    return _act(
+        request,
+        form,
+        lambda d: services.payment_record(
+            actor=request.user,
+            instalment=instalment,
+            amount=d["amount"],
+            received_on=d["received_on"],
+            reference=d["reference"],
+        ),
+        done=_("Payment recorded."),
+        back=reverse("sales:opportunity_detail", args=[opp_pk]) + "#contracts",
+        again=lambda: _opp_page(
+            request,
+            selectors.opportunity_get(actor=request.user, pk=opp_pk),
+            payment_form=form,
+            payment_for=instalment.pk,
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------------- reports
