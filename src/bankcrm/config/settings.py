@@ -323,6 +323,22 @@ VALUE_TIER_SHARES = ("0.05", "0.20", "0.70")
 VALUE_DISCOUNT_RATE = "0.08"
 # A refresh computes customers in parts of about this many (the unit of progress and resuming).
 VALUE_PART_ROWS = env_int("BANKCRM_VALUE_PART_ROWS", 200_000)
+# The outbox (docs/messaging.md): attempts before a message is given up; backoff BASE·2^(n−1)
+# seconds capped at MAX; a `sending` row older than the lease returns to the queue; the sweep's
+# interval; one gateway call's timeout; the SMS gateway.
+MESSAGING_MAX_ATTEMPTS = env_int("BANKCRM_MESSAGING_MAX_ATTEMPTS", 6)
+MESSAGING_RETRY_BASE_SECONDS = env_int("BANKCRM_MESSAGING_RETRY_BASE_SECONDS", 60)
+MESSAGING_RETRY_MAX_SECONDS = env_int("BANKCRM_MESSAGING_RETRY_MAX_SECONDS", 6 * 3600)
+MESSAGING_LEASE_SECONDS = env_int("BANKCRM_MESSAGING_LEASE_SECONDS", 300)
+MESSAGING_SWEEP_SECONDS = env_int("BANKCRM_MESSAGING_SWEEP_SECONDS", 60)
+MESSAGING_HTTP_TIMEOUT = env_int("BANKCRM_MESSAGING_HTTP_TIMEOUT", 10)
+MESSAGING_SMS_GATEWAY_URL = env("BANKCRM_SMS_GATEWAY_URL", "")
+MESSAGING_SMS_GATEWAY_TOKEN = env("BANKCRM_SMS_GATEWAY_TOKEN", "")
+MESSAGING_SMS_SENDER = env("BANKCRM_SMS_SENDER", "")
+# Where customers reach the bank's pages (survey links in messages); https in production.
+PUBLIC_URL = env("BANKCRM_PUBLIC_URL", "http://127.0.0.1:8000")
+# How long a survey link stays open, in days.
+SURVEY_DAYS = env_int("BANKCRM_SURVEY_DAYS", 14)
 # Report figures (analytics.report_store) are kept this long before a view computes them again.
 REPORT_MAX_AGE_SECONDS = env_int("BANKCRM_REPORT_MAX_AGE", 24 * 3600)
 VALUE_RETENTION = {

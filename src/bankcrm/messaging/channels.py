@@ -20,7 +20,6 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 
 from bankcrm.customers.models import Channel
-from bankcrm.messaging.conf import setting_int, setting_str
 
 
 class DeliveryError(Exception):
@@ -80,14 +79,14 @@ def send_sms(message: Outgoing) -> str:
     The gateway answers 2xx with {"id": "<its message id>"}. The reference lets a gateway that
     supports it drop a repeat of the same message (the at-least-once window, docs/messaging.md).
     """
-    url = setting_str("MESSAGING_SMS_GATEWAY_URL")
+    url = settings.MESSAGING_SMS_GATEWAY_URL
     if not url:
         raise PermanentError("SMS: no gateway configured (BANKCRM_SMS_GATEWAY_URL)")
-    token = setting_str("MESSAGING_SMS_GATEWAY_TOKEN")
+    token = settings.MESSAGING_SMS_GATEWAY_TOKEN
     payload = {
         "to": message.recipient,
         "text": f"{message.subject}\n{message.body}" if message.subject else message.body,
-        "sender": setting_str("MESSAGING_SMS_SENDER"),
+        "sender": settings.MESSAGING_SMS_SENDER,
         "reference": message.dedupe_key,
     }
     headers = {"Content-Type": "application/json", "Idempotency-Key": message.dedupe_key}
@@ -98,7 +97,7 @@ def send_sms(message: Outgoing) -> str:
             url,
             data=json.dumps(payload, ensure_ascii=False).encode(),
             headers=headers,
-            timeout=setting_int("MESSAGING_HTTP_TIMEOUT"),
+            timeout=settings.MESSAGING_HTTP_TIMEOUT,
         )
     except requests.RequestException as exc:
         raise TransientError(f"SMS gateway: {type(exc).__name__}") from exc

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -27,7 +28,6 @@ from bankcrm.audit.services import audit_record
 from bankcrm.common.errors import ensure_perm
 from bankcrm.customers.models import Channel, Consent
 from bankcrm.messaging import channels as adapters
-from bankcrm.messaging.conf import setting_int
 from bankcrm.messaging.models import Message
 
 log = logging.getLogger(__name__)
@@ -39,8 +39,8 @@ SENT, RETRY_LATER, GAVE_UP, NOT_CLAIMED = "sent", "retry", "failed", "not_claime
 
 def backoff(attempts: int) -> timedelta:
     """The wait after the `attempts`-th failed attempt: BASE · 2^(attempts−1), capped."""
-    base = setting_int("MESSAGING_RETRY_BASE_SECONDS")
-    cap = setting_int("MESSAGING_RETRY_MAX_SECONDS")
+    base = settings.MESSAGING_RETRY_BASE_SECONDS
+    cap = settings.MESSAGING_RETRY_MAX_SECONDS
     return timedelta(seconds=min(cap, base * 2 ** max(attempts - 1, 0)))
 
 
@@ -235,7 +235,7 @@ def message_attempt(*, message_id: int) -> str:
 
 def _attempt_failed(row: Message, error: str, *, permanent: bool) -> str:
     now = timezone.now()
-    give_up = permanent or row.attempts >= setting_int("MESSAGING_MAX_ATTEMPTS")
+    give_up = permanent or row.attempts >= settings.MESSAGING_MAX_ATTEMPTS
     log.warning(
         "messaging: attempt %s of message %s on %s failed: %s",
         row.attempts,
@@ -277,7 +277,7 @@ def outbox_requeue_stale(*, now: datetime | None = None) -> int:
     """Return to the queue the messages `sending` for longer than the lease (a worker died
     mid-attempt). Their attempt counts as made."""
     now = now or timezone.now()
-    lease = timedelta(seconds=setting_int("MESSAGING_LEASE_SECONDS"))
+    lease = timedelta(seconds=settings.MESSAGING_LEASE_SECONDS)
     return Message.objects.filter(status=Message.Status.SENDING, claimed_at__lt=now - lease).update(
         status=Message.Status.QUEUED,
         next_attempt_at=now,

@@ -8,11 +8,11 @@ again, delayed, after each failed attempt). `outbox_sweep` renews itself:
 import uuid
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from bankcrm.messaging.conf import setting_int
 from bankcrm.messaging.models import DispatchSchedule
 
 SWEEP = "outbox_sweep"
@@ -47,7 +47,7 @@ def outbox_sweep(chain: str) -> dict:
 
 def sweep_schedule(*, interval_seconds: int | None = None) -> DispatchSchedule:
     """Start (or restart) the periodic sweep; the previous chain stops at its next run."""
-    interval = interval_seconds or setting_int("MESSAGING_SWEEP_SECONDS")
+    interval = interval_seconds or settings.MESSAGING_SWEEP_SECONDS
     chain = uuid.uuid4()
     with transaction.atomic():
         schedule, _ = DispatchSchedule.objects.update_or_create(

@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -18,7 +19,6 @@ from django.utils.translation import gettext as _
 from bankcrm.audit.services import audit_record
 from bankcrm.common.errors import ensure_perm
 from bankcrm.customers.models import Consent
-from bankcrm.messaging.conf import public_url
 from bankcrm.messaging.services import message_enqueue
 from bankcrm.surveys.models import Survey
 
@@ -28,11 +28,7 @@ LANGUAGES = ("zh-hans", "en")
 
 def survey_days() -> int:
     """How long a survey link stays open (BANKCRM_SURVEY_DAYS, default 14)."""
-    from django.conf import settings
-
-    from bankcrm.config.env import env_int
-
-    return int(getattr(settings, "SURVEY_DAYS", None) or env_int("BANKCRM_SURVEY_DAYS", 14))
+    return settings.SURVEY_DAYS
 
 
 def token_digest(token: str) -> str:
@@ -53,7 +49,9 @@ class _Link:
 
 def _new_link() -> _Link:
     token = secrets.token_urlsafe(32)  # 256 bits: not guessable, not enumerable
-    return _Link(token=token, url=public_url() + reverse("surveys:answer", args=[token]))
+    return _Link(
+        token=token, url=settings.PUBLIC_URL.rstrip("/") + reverse("surveys:answer", args=[token])
+    )
 
 
 @transaction.atomic
