@@ -233,3 +233,15 @@ def test_relationships_cannot_point_to_self(customer, bank):
         services.relationship_add(
             actor=bank.rm, customer=customer, related=customer, kind="household"
         )
+
+
+def test_assigning_needs_the_permission_unless_a_named_rule_does_it(bank, customer):
+    # when: an RM without the permission; then the pool's return rule with no actor
+    with pytest.raises(PermissionDenied):
+        services.customer_assign(actor=bank.rm, customer=customer, rm=bank.other_rm)
+    returned = services.customer_assign(actor=None, customer=customer, rm=None, rule="pool_return")
+    # then
+    assert returned.rm_id is None
+    event = AuditEvent.objects.filter(action="customer.assign").get()
+    assert (event.actor_id, event.reason) == (None, "pool_return")
+    assert event.changes["rm"] == [bank.rm.pk, None]

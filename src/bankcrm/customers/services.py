@@ -158,9 +158,15 @@ def customer_update(
 
 
 @transaction.atomic
-def customer_assign(*, actor, customer: Customer, rm, branch=None) -> Customer:
-    """Assign the customer to a relationship manager (and optionally another branch)."""
-    ensure_perm(actor, "customers.assign_customer")
+def customer_assign(*, actor, customer: Customer, rm, branch=None, rule: str = "") -> Customer:
+    """Assign the customer to a relationship manager (and optionally another branch).
+
+    `rule` names a business rule that makes the change in place of a person's permission, its
+    caller having checked what the rule requires: the sales pool's return of a customer nobody
+    followed up (`pool_return`, no actor) and an RM's claim from the pool (`pool_claim`). The
+    audit entry records the rule as its reason."""
+    if not rule:
+        ensure_perm(actor, "customers.assign_customer")
     branch = branch or customer.branch
     changes = {
         "rm": [customer.rm_id, rm.pk if rm else None],
@@ -174,6 +180,7 @@ def customer_assign(*, actor, customer: Customer, rm, branch=None) -> Customer:
         object_id=customer.pk,
         customer_id=customer.pk,
         changes=changes,
+        reason=rule,
     )
     customer.refresh_from_db()
     return customer

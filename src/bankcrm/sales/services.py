@@ -48,39 +48,6 @@ MAX_AMOUNT = Decimal("9999999999999999.99")
 
 
 # ---------------------------------------------------------------------------------------------
-# Who acts when no person does.
-
-
-class PoolRule:
-    """The shared pool's rule acting on its own (the periodic return): audited with no actor.
-
-    It may only do what returning to the pool needs: clear a customer's relationship manager
-    through customers.services.customer_assign."""
-
-    pk = None
-    is_authenticated = True
-    PERMS = frozenset({"customers.assign_customer"})
-
-    def has_perm(self, perm: str) -> bool:
-        return perm in self.PERMS
-
-    def __str__(self) -> str:
-        return "pool rule"
-
-
-class _ClaimingRm:
-    """An RM claiming a pool customer: acts as themselves (the audit names them) with the one
-    extra right the pool grants, to become the customer's relationship manager."""
-
-    def __init__(self, staff: Staff):
-        self._staff = staff
-        self.pk = staff.pk
-
-    def has_perm(self, perm: str) -> bool:
-        return perm == "customers.assign_customer" or self._staff.has_perm(perm)
-
-
-# ---------------------------------------------------------------------------------------------
 # Leads
 
 
@@ -578,7 +545,7 @@ def _customer_return(*, pk: int, now: datetime) -> bool:
     if customer is None or customer.rm_id is None:
         return False
     previous = customer.rm_id
-    customer_assign(actor=PoolRule(), customer=customer, rm=None)
+    customer_assign(actor=None, customer=customer, rm=None, rule="pool_return")
     CustomerPoolEvent.objects.create(
         customer=customer, kind=CustomerPoolEvent.Kind.RETURNED, staff_id=previous, at=now
     )
@@ -622,7 +589,7 @@ def customer_claim(*, actor, customer: Customer, now: datetime | None = None) ->
                 % {"cap": cap}
             }
         )
-    customer = customer_assign(actor=_ClaimingRm(actor), customer=locked, rm=actor)
+    customer = customer_assign(actor=actor, customer=locked, rm=actor, rule="pool_claim")
     CustomerPoolEvent.objects.create(
         customer=customer, kind=CustomerPoolEvent.Kind.CLAIMED, staff=actor, at=now
     )
