@@ -206,14 +206,15 @@ def _act(
     form,
     run: Callable[[dict], object],
     *,
-    done: str,
+    done: str | Callable[[object], str],
     back: str,
     success: Callable[[object], str] | None = None,
     again: Callable[[], HttpResponse],
 ) -> HttpResponse:
-    """A form posted to a service: on success a message and a redirect (to `back`, or where
-    `success` sends it given the service's result); someone else's change first: the message
-    and `back`; invalid input: `again` (the page with the form's errors, 400)."""
+    """A form posted to a service: on success a message (`done`, or what it makes of the
+    service's result) and a redirect (to `back`, or where `success` sends it given the
+    service's result); someone else's change first: the message and `back`; invalid input:
+    `again` (the page with the form's errors, 400)."""
     if form.is_valid():
         try:
             result = run(form.cleaned_data)
@@ -223,7 +224,7 @@ def _act(
             messages.error(request, exc.message)
             return redirect(back)
         else:
-            messages.success(request, done)
+            messages.success(request, done(result) if callable(done) else done)
             return redirect(success(result) if success else back)
     return again()
 
@@ -541,6 +542,10 @@ def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _no_store(render(request, "sales/opportunity_detail.html", _opp_context(request, opp)))
 
 
+def _plain(text: str, status: int) -> HttpResponse:
+    return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
+
+
 @login_required
 @require_POST
 def opportunity_move_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -550,40 +555,36 @@ def opportunity_move_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.has_perm("sales.change_opportunity"):
         raise PermissionDenied
     form = MoveForm(request.POST, opportunity=opp)
-    htmx = request.headers.get("HX-Request") == "true"
-    error = ""
-    if form.is_valid():
-        try:
-            opp = services.opportunity_move(
-                actor=request.user,
-                opportunity=opp,
-                stage=form.cleaned_data["stage"],
-                version=form.cleaned_data["version"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-            error = " ".join(exc.messages)
-        except ConflictError as exc:
-            error = str(exc.message)
-            if htmx:
-                return HttpResponse(error, status=409, content_type="text/plain; charset=utf-8")
-            messages.error(request, error)
-            return redirect("sales:opportunity_detail", pk=pk)
-        else:
-            if htmx:
-                return render(request, "sales/_card.html", {"opp": opp})
-            messages.success(
-                request,
-                _("Moved to %(stage)s.") % {"stage": opp.stage.display_name(get_language())},
-            )
-            return redirect("sales:opportunity_detail", pk=pk)
-    else:
-        error = " ".join(str(m) for errs in form.errors.values() for m in errs)
-    if htmx:
-        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
-    context = _opp_context(request, opp, move_form=form)
-    return _no_store(render(request, "sales/opportunity_detail.html", context, status=400))
+
+    def move(d: dict) -> Opportunity:
+        return services.opportunity_move(
+            actor=request.user,
+            opportunity=opp,
+            stage=d["stage"],
+            version=d["version"],
+            reason=d["reason"],
+        )
+
+    if request.headers.get("HX-Request") != "true":
+        return _act(
+            request,
+            form,
+            move,
+            done=lambda moved: (
+                _("Moved to %(stage)s.") % {"stage": moved.stage.display_name(get_language())}
+            ),
+            back=reverse("sales:opportunity_detail", args=[pk]),
+            again=lambda: _opp_page(request, opp, move_form=form),
+        )
+    if not form.is_valid():
+        return _plain(" ".join(str(m) for errs in form.errors.values() for m in errs), 400)
+    try:
+        moved = move(form.cleaned_data)
+    except ValidationError as exc:
+        return _plain(" ".join(exc.messages), 400)
+    except ConflictError as exc:
+        return _plain(str(exc.message), 409)
+    return render(request, "sales/_card.html", {"opp": moved})
 
 
 @login_required
@@ -683,15 +684,15 @@ def contract_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.has_perm("sales.add_contract"):
         raise PermissionDenied
     form = ContractForm(request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
+
+    def record(d: dict):
         plan = []
         if d["amount"] and d["first_due"]:
             plan = services.equal_instalments(
                 amount=Decimal(d["amount"]), first_due=d["first_due"], count=d["instalments"] or 1
             )
         try:
-            services.contract_create(
+            return services.contract_create(
                 actor=request.user,
                 opportunity=opp,
                 number=d["number"],
@@ -700,17 +701,20 @@ def contract_create_view(request: HttpRequest, pk: int) -> HttpResponse:
                 term_months=d["term_months"],
                 plan=plan,
             )
-        except ValidationError as exc:
+        except ValidationError as exc:  # the plan is made from the first due date
             errors = exc.message_dict
             if "plan" in errors:
-                form.add_error("first_due", errors.pop("plan"))
-            if errors:
-                apply_service_errors(form, ValidationError(errors))
-        else:
-            messages.success(request, _("Contract recorded with its collection plan."))
-            return redirect(reverse("sales:opportunity_detail", args=[pk]) + "#contracts")
-    context = _opp_context(request, opp, contract_form=form)
-    return _no_store(render(request, "sales/opportunity_detail.html", context, status=400))
+                errors = {"first_due": errors.pop("plan"), **errors}
+            raise ValidationError(errors) from exc
+
+    return _act(
+        request,
+        form,
+        record,
+        done=_("Contract recorded with its collection plan."),
+        back=reverse("sales:opportunity_detail", args=[pk]) + "#contracts",
+        again=lambda: _opp_page(request, opp, contract_form=form),
+    )
 
 
 @login_required

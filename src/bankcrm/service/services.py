@@ -148,6 +148,20 @@ def _event(case: Case, *, actor, kind: str, at: datetime, detail: str = "", **da
     )
 
 
+def _assigned_event(case: Case, staff: Staff, *, at: datetime, actor, **data) -> CaseEvent:
+    """The "assigned" event: the case given to `staff` (`data`: automatic=True when the system
+    picked them; previous and reason when someone reassigned it by hand)."""
+    return _event(
+        case,
+        actor=actor,
+        kind=CaseEvent.Kind.ASSIGNED,
+        at=at,
+        detail=staff.display_name or staff.username,
+        assignee=staff.pk,
+        **data,
+    )
+
+
 def _save(case: Case, *, version: int, **values) -> None:
     """Write `values` if nobody saved the case since `version`; bump the version."""
     updated = Case.objects.filter(pk=case.pk, version=version).update(
@@ -255,15 +269,7 @@ def case_create(
         assignee=assignee.pk if assignee else None,
     )
     if assignee is not None:
-        _event(
-            case,
-            actor=actor,
-            kind=CaseEvent.Kind.ASSIGNED,
-            at=opened_at,
-            detail=assignee.display_name or assignee.username,
-            assignee=assignee.pk,
-            automatic=True,
-        )
+        _assigned_event(case, assignee, at=opened_at, actor=actor, automatic=True)
     audit_record(
         actor=actor,
         action="case.create",
@@ -578,16 +584,7 @@ def case_assign(*, actor, case: Case, assignee: Staff, version: int, reason: str
     before = case.assignee_id
     _save(case, version=version, assignee=assignee)
     now = timezone.now()
-    _event(
-        case,
-        actor=actor,
-        kind=CaseEvent.Kind.ASSIGNED,
-        at=now,
-        detail=assignee.display_name or assignee.username,
-        assignee=assignee.pk,
-        previous=before,
-        reason=reason,
-    )
+    _assigned_event(case, assignee, at=now, actor=actor, previous=before, reason=reason)
     audit_record(
         actor=actor,
         action="case.assign",
@@ -691,15 +688,7 @@ def _escalate(
             priority=values["priority"],
         )
     if new_assignee is not None:
-        _event(
-            case,
-            actor=actor,
-            kind=CaseEvent.Kind.ASSIGNED,
-            at=now,
-            detail=new_assignee.display_name or new_assignee.username,
-            assignee=new_assignee.pk,
-            automatic=True,
-        )
+        _assigned_event(case, new_assignee, at=now, actor=actor, automatic=True)
     audit_record(
         actor=actor,
         action="case.escalate",

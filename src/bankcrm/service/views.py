@@ -5,6 +5,7 @@ selectors (out of scope → 404 as missing), writes through the services."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -260,36 +261,54 @@ def _back(case: Case) -> HttpResponse:
     return redirect(reverse("service:case", args=[case.pk]))
 
 
-@login_required
-@require_POST
-def case_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
-    case = selectors.case_get(actor=request.user, pk=pk)
-    _need(request, "service.change_case")
-    form = TransitionForm(request.POST)
+def _act(
+    request: HttpRequest,
+    case: Case,
+    form,
+    run: Callable[[dict], object],
+    *,
+    done: str | Callable[[object], str],
+    incomplete: str,
+) -> HttpResponse:
+    """A form posted to a service about the case, back to the case page whatever happens:
+    invalid input flashes `incomplete`; someone else's change first, or the service's refusal,
+    flashes why; success flashes `done` (or what it makes of the service's result)."""
     if not form.is_valid():
-        messages.error(request, _("The request was incomplete; nothing was changed."))
+        messages.error(request, incomplete)
         return _back(case)
-    data = form.cleaned_data
     try:
-        services.case_transition(
-            actor=request.user,
-            case=case,
-            action=data["action"],
-            version=data["version"],
-            resolution=data["resolution"],
-            reason=data["reason"],
-            visit_outcome=data["visit_outcome"],
-            visit_notes=data["visit_notes"],
-        )
+        result = run(form.cleaned_data)
     except ConflictError as exc:
         messages.error(request, exc.message)
     except ValidationError as exc:
         _flash_errors(request, exc)
     else:
-        messages.success(
-            request, _("Case is now “%(status)s”.") % {"status": case.get_status_display()}
-        )
+        messages.success(request, done(result) if callable(done) else done)
     return _back(case)
+
+
+@login_required
+@require_POST
+def case_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.case_get(actor=request.user, pk=pk)
+    _need(request, "service.change_case")
+    return _act(
+        request,
+        case,
+        TransitionForm(request.POST),
+        lambda d: services.case_transition(
+            actor=request.user,
+            case=case,
+            action=d["action"],
+            version=d["version"],
+            resolution=d["resolution"],
+            reason=d["reason"],
+            visit_outcome=d["visit_outcome"],
+            visit_notes=d["visit_notes"],
+        ),
+        done=lambda moved: _("Case is now “%(status)s”.") % {"status": moved.get_status_display()},
+        incomplete=_("The request was incomplete; nothing was changed."),
+    )
 
 
 @login_required
@@ -297,22 +316,16 @@ def case_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
 def case_comment_view(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.case_get(actor=request.user, pk=pk)
     _need(request, "service.change_case")
-    form = CommentForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Write the text."))
-        return _back(case)
-    try:
-        services.case_comment_add(
-            actor=request.user,
-            case=case,
-            visibility=form.cleaned_data["visibility"],
-            body=form.cleaned_data["body"],
-        )
-    except ValidationError as exc:
-        _flash_errors(request, exc)
-    else:
-        messages.success(request, _("Saved."))
-    return _back(case)
+    return _act(
+        request,
+        case,
+        CommentForm(request.POST),
+        lambda d: services.case_comment_add(
+            actor=request.user, case=case, visibility=d["visibility"], body=d["body"]
+        ),
+        done=_("Saved."),
+        incomplete=_("Write the text."),
+    )
 
 
 @login_required
@@ -320,19 +333,14 @@ def case_comment_view(request: HttpRequest, pk: int) -> HttpResponse:
 def case_attach_view(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.case_get(actor=request.user, pk=pk)
     _need(request, "service.change_case")
-    form = AttachmentForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _("Choose a file to attach."))
-        return _back(case)
-    try:
-        attachment = services.case_attachment_add(
-            actor=request.user, case=case, upload=form.cleaned_data["file"]
-        )
-    except ValidationError as exc:
-        _flash_errors(request, exc)
-    else:
-        messages.success(request, _("%(name)s attached.") % {"name": attachment.filename})
-    return _back(case)
+    return _act(
+        request,
+        case,
+        AttachmentForm(request.POST, request.FILES),
+        lambda d: services.case_attachment_add(actor=request.user, case=case, upload=d["file"]),
+        done=lambda attachment: _("%(name)s attached.") % {"name": attachment.filename},
+        incomplete=_("Choose a file to attach."),
+    )
 
 
 @login_required
@@ -356,24 +364,16 @@ def attachment_view(request: HttpRequest, pk: int, attachment_pk: int) -> HttpRe
 def case_escalate_view(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.case_get(actor=request.user, pk=pk)
     _need(request, "service.escalate_case")
-    form = EscalateForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Say why the case is escalated."))
-        return _back(case)
-    try:
-        services.case_escalate(
-            actor=request.user,
-            case=case,
-            version=form.cleaned_data["version"],
-            reason=form.cleaned_data["reason"],
-        )
-    except ConflictError as exc:
-        messages.error(request, exc.message)
-    except ValidationError as exc:
-        _flash_errors(request, exc)
-    else:
-        messages.success(request, _("Case escalated."))
-    return _back(case)
+    return _act(
+        request,
+        case,
+        EscalateForm(request.POST),
+        lambda d: services.case_escalate(
+            actor=request.user, case=case, version=d["version"], reason=d["reason"]
+        ),
+        done=_("Case escalated."),
+        incomplete=_("Say why the case is escalated."),
+    )
 
 
 @login_required
@@ -384,24 +384,20 @@ def case_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
     candidates = {s.pk: s for s in _assignable(request.user, case)}
     form = AssignForm(request.POST)
     form.fields["assignee"].choices = [(pk, str(s)) for pk, s in candidates.items()]
-    if not form.is_valid():
-        messages.error(request, _("Choose who takes the case."))
-        return _back(case)
-    try:
-        services.case_assign(
+    return _act(
+        request,
+        case,
+        form,
+        lambda d: services.case_assign(
             actor=request.user,
             case=case,
-            assignee=candidates[form.cleaned_data["assignee"]],
-            version=form.cleaned_data["version"],
-            reason=form.cleaned_data["reason"],
-        )
-    except ConflictError as exc:
-        messages.error(request, exc.message)
-    except ValidationError as exc:
-        _flash_errors(request, exc)
-    else:
-        messages.success(request, _("Case assigned."))
-    return _back(case)
+            assignee=candidates[d["assignee"]],
+            version=d["version"],
+            reason=d["reason"],
+        ),
+        done=_("Case assigned."),
+        incomplete=_("Choose who takes the case."),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
