@@ -23,13 +23,14 @@ import os
 import threading
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import ibis
 import pyarrow as pa
 from django.conf import settings
+import ibis.expr.datatypes as dt
 from ibis.backends.sql.datatypes import DuckDBType
 
 from bankcrm.analytics.schema import TableSpec
@@ -95,6 +96,21 @@ class Warehouse(ABC):
         """
 
     @abstractmethod
+    def bind_extract(self, name: str, path: Path, columns: list[str], row: str) -> None:
+        """Make a Parquet extract's `columns` readable under `name`, read by the engine itself
+        (in parallel, never through Python), with each row's number in the file, from 1, as the
+        column `row`."""
+
+    @abstractmethod
+    def local_to_utc(self, value: ibis.Value, zone: str) -> ibis.Value:
+        """Wall-clock timestamps of a time zone as UTC instants."""
+
+    def progress(self) -> Callable[[], float | None]:
+        """A function that another thread may call while this thread runs a query: the share
+        of it done (0 to 1), or None when the engine does not tell."""
+        return lambda: None
+
+    @abstractmethod
     def run_arrow(self, sql: str) -> pa.Table: ...
 
     @abstractmethod
@@ -154,6 +170,9 @@ class DuckDBWarehouse(Warehouse):
                 # Lake files are immutable (new names on every write): caching their
                 # metadata is always safe.
                 "enable_object_cache": "true",
+                # Tracked for progress bars (Warehouse.progress), never printed.
+                "enable_progress_bar": "true",
+                "enable_progress_bar_print": "false",
             }
             if self.threads:
                 options["threads"] = str(self.threads)
@@ -257,6 +276,28 @@ class DuckDBWarehouse(Warehouse):
                 known.clear()
         return found
 
+    def bind_extract(self, name: str, path: Path, columns: list[str], row: str) -> None:
+        self.unbind(name)
+        target = str(path).replace("'", "''")
+        listed = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+        self._raw().execute(
+            f'CREATE OR REPLACE TEMP VIEW {name} AS SELECT file_row_number + 1 AS "{row}", '
+            f"{listed} FROM read_parquet('{target}', file_row_number = true)"  # noqa: S608
+        )
+        self._local.made[name] = "VIEW"
+
+    def local_to_utc(self, value: ibis.Value, zone: str) -> ibis.Value:
+        return _duckdb_timezone(zone, value)
+
+    def progress(self) -> Callable[[], float | None]:
+        raw = self._raw()
+
+        def done() -> float | None:
+            share = raw.query_progress()
+            return share / 100 if share >= 0 else None
+
+        return done
+
     def run_arrow(self, sql: str) -> pa.Table:
         return self._raw().sql(sql).to_arrow_table()
 
@@ -284,6 +325,19 @@ class DuckDBWarehouse(Warehouse):
         if con is not None:
             con.disconnect()
             self._local.con = None
+
+
+_NAIVE, _UTC = dt.Timestamp(), dt.Timestamp(timezone="UTC")
+
+
+@ibis.udf.scalar.builtin(name="timezone")
+def _duckdb_timezone(zone: str, value: _NAIVE) -> _UTC:  # type: ignore[valid-type]
+    """DuckDB's timezone(zone, timestamp): the zone's wall-clock time as an instant."""
+
+
+@ibis.udf.scalar.builtin(name="to_utc_timestamp")
+def _spark_to_utc(value: _NAIVE, zone: str) -> _UTC:  # type: ignore[valid-type]
+    """Spark's to_utc_timestamp(timestamp, zone) (the session's zone is UTC)."""
 
 
 def _duckdb_globs(paths: Iterable[Path]) -> Iterable[str]:
@@ -382,6 +436,18 @@ class SparkWarehouse(Warehouse):
             column, value = equals
             frame = frame.filter(frame[column] == int(value)).cache()
         frame.createOrReplaceTempView(name)
+
+    def bind_extract(self, name: str, path: Path, columns: list[str], row: str) -> None:
+        from pyspark.sql import functions
+
+        frame = self.connection()._session.read.parquet(str(path))
+        frame = frame.select(
+            (functions.col("_metadata.row_index") + 1).alias(row), *[frame[c] for c in columns]
+        )
+        frame.createOrReplaceTempView(name)
+
+    def local_to_utc(self, value: ibis.Value, zone: str) -> ibis.Value:
+        return _spark_to_utc(value, zone)
 
     def run_arrow(self, sql: str) -> pa.Table:
         con = self.connection()

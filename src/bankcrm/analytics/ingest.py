@@ -1,7 +1,14 @@
 """Loading core-banking extracts and real-time pushes into the warehouse.
 
-One pipeline serves both paths. An extract is read in chunks (PyArrow's streaming CSV and
-Parquet readers: memory stays bounded whatever the file's size); each chunk is
+A typed Parquet extract of transactions (local timestamps, numbers and text, as core systems
+write them) whose ids are all present, in increasing order and new to the lake is loaded whole
+by the warehouse engine itself, reading the file in parallel (Loader.load_extract): a query
+for its account numbers not seen yet, one `COPY` that prepares, validates and writes every good
+row, one commit. Everything else goes through the chunked pipeline below, which also serves
+the real-time path.
+
+An extract is read in chunks (PyArrow's streaming CSV and Parquet readers: memory stays
+bounded whatever the file's size); each chunk is
 
 1. prepared in Arrow, in a read-ahead thread while the previous chunk loads: row numbers,
    timestamps parsed in the extract's zone, text trimmed; account numbers not seen before in
@@ -17,11 +24,13 @@ A chunk whose keys are distinct and overlap no committed file takes one query fo
 (Loader._load_direct); others go through a temporary validated table (Loader._load_staged).
 
 Every chunk commits on its own, so a load killed midway keeps what it committed and a re-run
-skips those rows as already present: the result is exactly that of one clean run.
+skips those rows as already present: the result is exactly that of one clean run. (A whole
+extract commits once: killed midway, it leaves nothing, and its re-run is a clean run.)
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import glob
 import hashlib
@@ -29,10 +38,12 @@ import hmac
 import os
 import queue
 import re
+import string
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -313,12 +324,15 @@ class AccountResolver:
             )
         )
 
-    def learn(self, new: pa.Array) -> None:
-        """Hash the numbers not seen before in this run (`new`: distinct, not NULL)."""
+    def learn(self, new: pa.Array, cleaned: pa.Array | None = None) -> None:
+        """Hash the numbers not seen before in this run (`new`: distinct, not NULL). With
+        `cleaned`, `new` holds numbers as the extract wrote them and `cleaned` the same numbers
+        without spaces (what is hashed), position by position."""
         if len(new) == 0:
             return
-        well_formed = pc.fill_null(pc.match_substring_regex(new, r"^[0-9]{8,32}$"), False)
-        numbers = new.to_pylist()
+        cleaned = new if cleaned is None else cleaned
+        well_formed = pc.fill_null(pc.match_substring_regex(cleaned, r"^[0-9]{8,32}$"), False)
+        numbers = cleaned.to_pylist()
         keys: list[str | None] = [None] * len(numbers)
         good = [i for i, ok in enumerate(well_formed.to_pylist()) if ok]
         for i, key in zip(good, account_keys([numbers[i] for i in good]), strict=True):
@@ -707,6 +721,31 @@ class _Plan:
 _plans: dict[tuple, _Plan] = {}
 
 
+_ACCOUNTS = ibis.table(ibis.Schema.from_pyarrow(AccountResolver.SCHEMA), name="account_map")
+
+
+def _one_pass(chunk: ibis.Table, mapping: Mapping) -> tuple[ibis.Table, ...]:
+    """(unseen account numbers, validated rows, good rows conformed, rejects) of prepared rows."""
+    spec = FEED_TABLES[mapping.feed]
+    numbers = chunk.select(number=chunk._account).filter(ibis._.number.notnull()).distinct()
+    validated = validate(_resolved(chunk, _ACCOUNTS), mapping)
+    good = validated.filter(validated._reject.isnull())
+    bad = validated.filter(validated._reject.notnull())
+    return (
+        numbers.anti_join(_ACCOUNTS, "number"),
+        validated,
+        _conform(good, spec),
+        bad.select("_row", "_reject").order_by("_row"),
+    )
+
+
+def _recheck(spec: schema.TableSpec) -> tables.Query:
+    """Staged rows without those whose keys another writer has committed meanwhile."""
+    keys = ibis.table({k: spec.schema[k] for k in spec.key}, name="lake_keys")
+    staged = ibis.table(spec.schema, name="staged_rows")
+    return tables.Query(_conform(staged.anti_join(keys, list(spec.key)), spec))
+
+
 def _plan(feed: str, mapping: Mapping, prepared: pa.Schema) -> _Plan:
     key = (feed, repr(mapping), prepared.to_string())
     found = _plans.get(key)
@@ -714,10 +753,7 @@ def _plan(feed: str, mapping: Mapping, prepared: pa.Schema) -> _Plan:
         return found
     spec = FEED_TABLES[feed]
     chunk = ibis.table(ibis.Schema.from_pyarrow(prepared), name="chunk_input")
-    accounts = ibis.table(ibis.Schema.from_pyarrow(AccountResolver.SCHEMA), name="account_map")
-    numbers = chunk.select(number=chunk._account).filter(ibis._.number.notnull()).distinct()
-    unseen = numbers.anti_join(accounts, "number")
-    validated = validate(_resolved(chunk, accounts), mapping)
+    unseen, validated, write_direct, rejects_direct = _one_pass(chunk, mapping)
     valid = ibis.table(validated.schema(), name="chunk_valid")
     keys = ibis.table({k: spec.schema[k] for k in spec.key}, name="lake_keys")
     rng = valid[spec.range_column]
@@ -737,20 +773,16 @@ def _plan(feed: str, mapping: Mapping, prepared: pa.Schema) -> _Plan:
     first = ibis.row_number().over(group_by=[ok[k] for k in spec.key], order_by=ok._row)
     ok = ok.mutate(_first=first).filter(ibis._._first == 0)
     write = _conform(ok.anti_join(keys, list(spec.key)), spec)
-    staged = ibis.table(spec.schema, name="staged_rows")
-    recheck = _conform(staged.anti_join(keys, list(spec.key)), spec)
-    direct_good = validated.filter(validated._reject.isnull())
-    direct_bad = validated.filter(validated._reject.notnull())
     found = _Plan(
-        write_direct=tables.Query(_conform(direct_good, spec)),
-        rejects_direct=tables.Query(direct_bad.select("_row", "_reject").order_by("_row")),
+        write_direct=tables.Query(write_direct),
+        rejects_direct=tables.Query(rejects_direct),
         unseen=tables.Query(unseen),
         validate=tables.Query(validated),
         stats=tables.Query(stats),
         rejects=tables.Query(rejects),
         write=tables.Query(write),
         write_unique=tables.Query(write_unique),
-        recheck=tables.Query(recheck),
+        recheck=_recheck(spec),
     )
     _plans[key] = found
     return found
@@ -859,6 +891,54 @@ class Loader:
             return None
         return key_range, snapshot
 
+    def load_extract(
+        self, path: Path, columns: list[str], progress: Callable[[int], None] | None = None
+    ) -> ChunkResult | None:
+        """Load a whole typed Parquet extract (see `typed_extract`) in one pass of the
+        warehouse engine, or return None, having loaded nothing, when its ids are not all
+        present, distinct and new: the caller then loads it in chunks.
+
+        One query finds the extract's account numbers not learned yet (they are hashed and
+        looked up here) while a thread checks its ids in PyArrow; then one `COPY` validates,
+        resolves accounts and writes every good row, and, only if rows are missing from its
+        output, a last query lists the rejects. One commit: a load killed midway leaves
+        nothing, so its re-run is a clean run."""
+        spec = self.spec
+        rows = pq.read_metadata(path).num_rows
+        w = warehouse()
+        with w.lock(), ThreadPoolExecutor(max_workers=1) as pool:
+            checking = pool.submit(_sorted_key_range, path, self.mapping.columns["id"].source)
+            w.bind_extract(_EXTRACT, path, columns, "_row")
+            try:
+                plan = _extract_plan(self.mapping, path, columns)
+                w.bind_arrow("account_map", self.resolver.table())
+                numbers = plan.unseen.fetch().column("number").combine_chunks()
+                self.resolver.learn(numbers, _account_numbers(numbers))
+                key_range = checking.result()
+                if key_range is None:
+                    return None
+                snapshot = lake.last_file_id(spec.name)
+                if lake.live_files(spec.name, key_range=key_range, up_to_id=snapshot):
+                    return None
+                w.bind_arrow("account_map", self.resolver.table())
+                staged = lake.staging_path()
+                with _reporting(w.progress(), progress, rows):
+                    w.run_parquet(plan.write_direct.sql(), staged)
+                written = lake.object_rows(staged)
+                rejects = self._rejects(plan.rejects_direct) if written < rows else []
+            finally:
+                w.unbind("account_map")
+                w.unbind(_EXTRACT)
+        committed = self._commit(plan.recheck, staged, written, key_range, snapshot)
+        return ChunkResult(
+            rows=rows,
+            loaded=committed.rows if committed else 0,
+            rejected=rows - written,
+            skipped=written - (committed.rows if committed else 0),
+            rejects=rejects,
+            committed=committed,
+        )
+
     def _load_direct(
         self, plan: _Plan, prepared: pa.Table, key_range: tuple[str, str], snapshot: int
     ) -> tuple[int, int, list[RowReject], lake.LakeObject | None]:
@@ -872,7 +952,7 @@ class Loader:
         written = lake.object_rows(staged)
         rejected = rows - written
         rejects = self._rejects(plan.rejects_direct) if rejected else []
-        committed = self._commit(plan, staged, written, key_range, snapshot)
+        committed = self._commit(plan.recheck, staged, written, key_range, snapshot)
         return rows, rejected, rejects, committed
 
     def _load_staged(self, plan: _Plan) -> tuple[int, int, list[RowReject], lake.LakeObject | None]:
@@ -916,11 +996,11 @@ class Loader:
             rows = lake.object_rows(staged)
         finally:
             w.unbind("lake_keys")
-        return self._commit(plan, staged, rows, key_range, snapshot)
+        return self._commit(plan.recheck, staged, rows, key_range, snapshot)
 
     def _commit(
         self,
-        plan: _Plan,
+        recheck_query: tables.Query,
         staged: Path,
         rows: int,
         key_range: tuple[str, str],
@@ -934,7 +1014,7 @@ class Loader:
             tables.bind_inputs(lake_keys=(spec.name, newer))
             w.bind_files("staged_rows", [staged], spec.schema)
             rewritten = lake.staging_path()
-            w.run_parquet(plan.recheck.sql(), rewritten)
+            w.run_parquet(recheck_query.sql(), rewritten)
             w.unbind("staged_rows")
             lake.remove_object(staged)
             os.replace(rewritten, staged)
@@ -954,6 +1034,179 @@ class Loader:
         finally:
             w.unbind("lake_keys")
             w.unbind("staged_rows")
+
+
+# ----------------------------------------------------------------------------- whole extracts
+
+_EXTRACT = "extract_input"
+_TEXT = (pa.types.is_string, pa.types.is_large_string)
+_NUMBER = (pa.types.is_decimal, pa.types.is_integer, pa.types.is_floating, *_TEXT)
+# What each target column may be for the whole-file path; other types load in chunks.
+_EXTRACT_TYPES = {
+    "id": _TEXT,
+    "account": (pa.types.is_integer, *_TEXT),
+    "booked_at": (pa.types.is_date, lambda t: pa.types.is_timestamp(t) and t.tz is None),
+    "amount": _NUMBER,
+    "balance_after": _NUMBER,
+    "currency": _TEXT,
+    "channel": _TEXT,
+    "category": _TEXT,
+    "merchant_category": _TEXT,
+    "counterparty": _TEXT,
+    "description": _TEXT,
+}
+
+
+def typed_extract(path: Path, mapping: Mapping) -> list[str] | None:
+    """The columns to read when this file can be loaded whole (Loader.load_extract): a
+    Parquet extract of transactions whose columns are typed as a core system writes them
+    (local timestamps or dates, numbers, text). None: it is loaded in chunks."""
+    if mapping.feed != "transactions" or _format_of(path, mapping.format) != "parquet":
+        return None
+    try:
+        arrow = pq.read_schema(path)
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise IngestError(f"{path.name}: not a readable Parquet file ({exc}).") from exc
+    columns = _columns_present(arrow.names, mapping, path)
+    if mapping.columns["id"].source not in arrow.names:
+        return None
+    for target, kinds in _EXTRACT_TYPES.items():
+        rule = mapping.columns[target]
+        if rule.source in arrow.names:
+            kind = arrow.field(rule.source).type
+            if not any(is_kind(kind) for is_kind in kinds):
+                return None
+    if mapping.direction and not pa.types.is_string(arrow.field(mapping.direction.source).type):
+        return None
+    return columns
+
+
+def _extract_prepared(ext: ibis.Table, mapping: Mapping) -> ibis.Table:
+    """What `prepare` makes of a chunk, as an expression over a typed extract (bound by the
+    warehouse as `extract_input`). Account numbers stay as written: the account map holds them
+    so (AccountResolver.learn with `cleaned`), which spares a regex on every row."""
+    rules = mapping.columns
+
+    def source(target: str) -> ibis.Value | None:
+        rule = rules[target]
+        return ext[rule.source] if rule.source and rule.source in ext.columns else None
+
+    def clean(value: ibis.Value) -> ibis.Value:  # _strings: trimmed, blank is missing
+        return value.strip().nullif("")
+
+    def text(target: str) -> ibis.Value:
+        value = source(target)
+        value = clean(value) if value is not None else ibis.null(dt.string)
+        default = rules[target].default
+        return value.fill_null(default) if default is not None else value
+
+    out: dict[str, ibis.Value] = {"_row": ext._row}
+    account = source("account")
+    out["_account"] = account.cast(dt.string) if account is not None else ibis.null(dt.string)
+    for target in ("amount", "balance_after"):
+        value = source(target)
+        if value is None:
+            value = ibis.null(dt.string)
+        elif value.type().is_string():
+            value = clean(value).replace(",", "")
+        out[f"{target}_raw"] = value
+    local = source("booked_at").cast(dt.Timestamp())
+    out["_booked_given"] = local.notnull()
+    out["booked_at"] = warehouse().local_to_utc(local, mapping.zone)
+    out["booking_date"] = local.date()
+    for target in (
+        "id",
+        "currency",
+        "channel",
+        "category",
+        "merchant_category",
+        "counterparty",
+        "description",
+    ):
+        out[target] = text(target)
+    if mapping.direction:
+        out["_direction"] = clean(ext[mapping.direction.source])
+    return ext.select(**out)
+
+
+@dataclass
+class _ExtractPlan:
+    unseen: tables.Query
+    write_direct: tables.Query
+    rejects_direct: tables.Query
+    recheck: tables.Query
+
+
+_extract_plans: dict[tuple, _ExtractPlan] = {}
+
+
+def _extract_plan(mapping: Mapping, path: Path, columns: list[str]) -> _ExtractPlan:
+    arrow = pq.read_schema(path)
+    fields = [pa.field("_row", pa.int64()), *[arrow.field(c) for c in columns]]
+    extract = ibis.Schema.from_pyarrow(pa.schema(fields))
+    # The expression holds the engine's own time-zone function: one plan per engine.
+    key = (warehouse().name, repr(mapping), repr(extract))
+    found = _extract_plans.get(key)
+    if found is None:
+        prepared = _extract_prepared(ibis.table(extract, name=_EXTRACT), mapping)
+        unseen, _validated, write, rejects = _one_pass(prepared, mapping)
+        found = _extract_plans[key] = _ExtractPlan(
+            unseen=tables.Query(unseen),
+            write_direct=tables.Query(write),
+            rejects_direct=tables.Query(rejects),
+            recheck=_recheck(FEED_TABLES[mapping.feed]),
+        )
+    return found
+
+
+def _sorted_key_range(path: Path, column: str) -> tuple[str, str] | None:
+    """(first, last) id of an extract whose ids, trimmed as the load trims them, are all
+    present and each greater than the one before (so distinct); else None. Reads the one
+    column in batches: memory stays bounded. Core systems write extracts in id order."""
+    reader = pq.ParquetFile(path, pre_buffer=False)
+    first = last = None
+    for batch in reader.iter_batches(batch_size=1_000_000, columns=[column]):
+        keys = pc.utf8_trim(batch.column(0).cast(pa.string()), characters=string.whitespace)
+        n = len(keys)
+        if n == 0:
+            continue
+        if keys.null_count or not pc.all(pc.greater(keys, "")).as_py():
+            return None
+        if last is not None and not keys[0].as_py() > last:
+            return None
+        if n > 1 and not pc.all(pc.greater(keys.slice(1), keys.slice(0, n - 1))).as_py():
+            return None
+        first = keys[0].as_py() if first is None else first
+        last = keys[-1].as_py()
+    return (first, last) if first is not None else None
+
+
+@contextlib.contextmanager
+def _reporting(share: Callable[[], float | None], progress: Callable[[int], None] | None, rows):
+    """Report the running query's progress as rows, twice a second, from a thread."""
+    if progress is None:
+        yield
+        return
+    reported = 0
+    stop = threading.Event()
+
+    def watch() -> None:
+        nonlocal reported
+        while not stop.wait(0.5):
+            done = share()
+            if done is not None and int(rows * min(done, 1.0)) > reported:
+                now = int(rows * min(done, 1.0))
+                progress(now - reported)
+                reported = now
+
+    watcher = threading.Thread(target=watch, name="ingest-progress", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join()
+    progress(rows - reported)
 
 
 def _distinct_range(keys: pa.ChunkedArray) -> tuple[str, str] | None:
@@ -1082,9 +1335,14 @@ def ingest_files(
     rejects = RejectsFile(rejects_path or default_rejects_path(feed))
     try:
         for path in paths:
-            chunks = _prepared_chunks(path, mapping, chunk_rows, loader.resolver)
-            for prepared, accounts in _ahead(chunks):
-                result = loader.load_prepared(prepared, accounts)
+            columns = typed_extract(path, mapping)
+            whole = columns and loader.load_extract(path, columns, progress)
+            if whole:
+                results: Iterable[ChunkResult] = [whole]
+            else:
+                chunks = _prepared_chunks(path, mapping, chunk_rows, loader.resolver)
+                results = (loader.load_prepared(p, a) for p, a in _ahead(chunks))
+            for result in results:
                 summary.rows_read += result.rows
                 summary.loaded += result.loaded
                 summary.rejected += result.rejected
@@ -1094,7 +1352,7 @@ def ingest_files(
                     if summary.first_file_id is None:
                         summary.first_file_id = result.committed.id
                     summary.last_file_id = result.committed.id
-                if progress is not None:
+                if progress is not None and not whole:
                     progress(result.rows)
     finally:
         rejects.close()
