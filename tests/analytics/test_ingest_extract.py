@@ -26,7 +26,8 @@ def backend(request) -> str:
 
 
 def _at(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2024, 1, day, hour, minute)
+    """A wall-clock time in Shanghai, as a core system writes it (no zone)."""
+    return datetime(2024, 1, day, hour, minute)  # noqa: DTZ001
 
 
 SPACED = f"{ALICE_SAVINGS[:4]} {ALICE_SAVINGS[4:8]} {ALICE_SAVINGS[8:]}"
@@ -172,9 +173,7 @@ def test_a_second_load_of_the_same_extract_takes_the_chunked_path_and_adds_nothi
     ],
     ids=["repeated", "unordered", "missing", "repeated-once-trimmed"],
 )
-def test_ids_that_are_not_all_present_distinct_and_ordered_load_in_chunks(
-    accounts, tmp_path, ids
-):
+def test_ids_that_are_not_all_present_distinct_and_ordered_load_in_chunks(accounts, tmp_path, ids):
     # given an extract whose ids the whole-file path cannot prove distinct
     rows = [(i, *ROWS[0][1:]) for i in ids]
     extract = _parquet(tmp_path / "extract.parquet", rows)

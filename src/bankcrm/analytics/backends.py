@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import Any
 
 import ibis
+import ibis.expr.datatypes as dt
 import pyarrow as pa
 from django.conf import settings
-import ibis.expr.datatypes as dt
 from ibis.backends.sql.datatypes import DuckDBType
 
 from bankcrm.analytics.schema import TableSpec
@@ -281,8 +281,8 @@ class DuckDBWarehouse(Warehouse):
         target = str(path).replace("'", "''")
         listed = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
         self._raw().execute(
-            f'CREATE OR REPLACE TEMP VIEW {name} AS SELECT file_row_number + 1 AS "{row}", '
-            f"{listed} FROM read_parquet('{target}', file_row_number = true)"  # noqa: S608
+            f'CREATE OR REPLACE TEMP VIEW {name} AS SELECT file_row_number + 1 AS "{row}", '  # noqa: S608 - our names, quoted
+            f"{listed} FROM read_parquet('{target}', file_row_number = true)"
         )
         self._local.made[name] = "VIEW"
 
