@@ -566,11 +566,11 @@ def test_360_uses_a_constant_number_of_queries(
     bank, rich_customer, who, django_assert_max_num_queries
 ):
     # given: a warmed-up token (last_used_at recorded), more rows than the fixture alone;
-    # 25 = token 1 + subtree ids 2 (branch scope) + customer 1 + relationships 2 + holdings,
-    # interactions, tasks, consents, lifecycle, history, tags 1 each + the timeline's providers
-    # (interactions 1, tasks done 1, messages 1, sales leads and opportunities 2 each with their
-    # scope, service cases 1, surveys 1, and for a branch scope the subtree again in the scoped
-    # providers 5); whatever the number of rows
+    # 21 = token 1 + the branch subtree's ids 1 (branch scope; kept on the actor's branch for
+    # the request, not asked again by each scoped selector) + customer 1 + relationships 2 +
+    # holdings, interactions, tasks, consents, lifecycle, history, tags 1 each + the timeline's
+    # providers (interactions 1, tasks done 1, messages 1, sales leads and opportunities 2 each
+    # with their scope, service cases 1, surveys 1); whatever the number of rows
     customer, _spouse = rich_customer
     api = Api(getattr(bank, who))
     assert api.get(f"/customers/{customer.pk}/360").status_code == 200
@@ -583,7 +583,7 @@ def test_360_uses_a_constant_number_of_queries(
             kind="household",
         )
     # when / then
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(21):
         response = api.get(f"/customers/{customer.pk}/360")
     assert response.status_code == 200
     assert len(response.json()["recent_interactions"]) == 6

@@ -11,8 +11,14 @@ SCOPE_WIDTH = {Scope.OWN_BOOK: 0, Scope.BRANCH_SUBTREE: 1, Scope.ALL: 2}
 
 
 def branch_subtree_ids(branch: Branch) -> list[int]:
-    """The ids of a branch and every branch below it (one indexed prefix query)."""
-    return list(Branch.objects.filter(path__startswith=branch.path).values_list("id", flat=True))
+    """The ids of a branch and every branch below it (one indexed prefix query, then kept on
+    this Branch object: a request's actor asks for its subtree from every selector it uses)."""
+    found = branch.__dict__.get("_subtree_ids")
+    if found is None:
+        found = branch.__dict__["_subtree_ids"] = list(
+            Branch.objects.filter(path__startswith=branch.path).values_list("id", flat=True)
+        )
+    return found
 
 
 def branches_visible_to(actor: Staff) -> QuerySet[Branch]:
