@@ -11,9 +11,9 @@ An extract is read in chunks (PyArrow's streaming CSV and Parquet readers: memor
 bounded whatever the file's size); each chunk is
 
 1. prepared in Arrow, in a read-ahead thread while the previous chunk loads: row numbers,
-   timestamps parsed in the extract's zone, text trimmed; account numbers not seen before in
-   the run are turned into their blind index (never stored) and looked up in the holdings
-   snapshot (AccountResolver);
+   timestamps parsed in the extract's zone, text trimmed; then account numbers not seen
+   before in the run are turned into their blind index (never stored) and looked up in the
+   holdings snapshot (AccountResolver);
 2. validated by one Ibis expression, joined to the learned account numbers, that gives every
    bad row its first failing column and a reason code (see REASONS) while good rows go on;
 3. deduplicated by key, within the chunk and against the committed lake (only files whose
@@ -341,19 +341,14 @@ class AccountResolver:
             )
         )
 
-    def load(self) -> None:
-        """Fetch the whole snapshot now, if this resolver preloads (it reads the catalogue
-        through the calling thread's database connection)."""
-        if self.preloaded and not self._loaded:
-            self._fetch(None)
-            self._loaded = True
-
     def learn(self, new: pa.Array) -> None:
         """Hash the numbers not seen before in this run (`new`: distinct, not NULL)."""
         if len(new) == 0:
             return
         keys = blind_indexes(new).to_pylist()
-        self.load()
+        if self.preloaded and not self._loaded:
+            self._fetch(None)
+            self._loaded = True
         if not self.preloaded:  # a small batch: look up just its accounts
             missing = [k for k in keys if k is not None and k not in self.customers]
             if missing:
@@ -851,24 +846,20 @@ class Loader:
     def load_chunk(self, raw: pa.Table, offset: int) -> ChunkResult:
         return self.load_prepared(prepare(raw, self.mapping, offset))
 
-    def load_prepared(self, prepared: pa.Table, accounts: pa.Table | None = None) -> ChunkResult:
-        """Load a prepared chunk. `accounts`: the resolver's table once it has learned every
-        account number of the chunk (ingest_files learns in its read-ahead thread); without
-        it, the numbers are learned here."""
+    def load_prepared(self, prepared: pa.Table) -> ChunkResult:
+        """Load a prepared chunk, learning its account numbers not seen before in the run."""
         plan = _plan(self.feed, self.mapping, prepared.schema)
         w = warehouse()
         with w.lock():
             w.bind_arrow("chunk_input", prepared)
-            if accounts is None:
-                w.bind_arrow("account_map", self.resolver.table())
-                if prepared.num_rows > SMALL_CHUNK:
-                    unseen = plan.unseen.fetch().column("number").combine_chunks()
-                else:  # a query costs more than Arrow on a few rows (real-time pushes)
-                    unseen = self.resolver.unseen(prepared.column("_account"))
-                if len(unseen):
-                    self.resolver.learn(unseen)
-                accounts = self.resolver.table()
-            w.bind_arrow("account_map", accounts)
+            w.bind_arrow("account_map", self.resolver.table())
+            if prepared.num_rows > SMALL_CHUNK:
+                unseen = plan.unseen.fetch().column("number").combine_chunks()
+            else:  # a query costs more than Arrow on a few rows (real-time pushes)
+                unseen = self.resolver.unseen(prepared.column("_account"))
+            if len(unseen):
+                self.resolver.learn(unseen)
+            w.bind_arrow("account_map", self.resolver.table())
             try:
                 direct = self._direct(prepared)
                 if direct is not None:
@@ -1294,17 +1285,13 @@ def default_rejects_path(feed: str) -> Path:
     return Path(settings.VAR_DIR) / "ingest" / f"rejects-{feed}-{stamp}-{uuid.uuid4().hex[:6]}.csv"
 
 
-def _prepared_chunks(
-    path: Path, mapping: Mapping, chunk_rows: int, resolver: AccountResolver
-) -> Iterator[tuple[pa.Table, pa.Table]]:
-    """(prepared chunk, the account numbers learned so far, its own included). The resolver
-    is used by this generator only, so it learns in the read-ahead thread; what the loader
-    gets is an immutable snapshot of it."""
+def _prepared_chunks(path: Path, mapping: Mapping, chunk_rows: int) -> Iterator[pa.Table]:
+    """The file's chunks, prepared (in the read-ahead thread: reading and preparing a CSV
+    chunk costs more than loading it, so the loader finds and learns its new account numbers,
+    a DuckDB query for a large chunk)."""
     offset = 0
     for chunk in read_chunks(path, mapping, chunk_rows):
-        prepared = prepare(chunk, mapping, offset)
-        resolver.learn(resolver.unseen(prepared.column("_account")))
-        yield prepared, resolver.table()
+        yield prepare(chunk, mapping, offset)
         offset += chunk.num_rows
 
 
@@ -1378,9 +1365,8 @@ def ingest_files(
             if whole:
                 results: Iterable[ChunkResult] = [whole]
             else:
-                loader.resolver.load()  # here: the read-ahead thread learns the numbers
-                chunks = _prepared_chunks(path, mapping, chunk_rows, loader.resolver)
-                results = (loader.load_prepared(p, a) for p, a in _ahead(chunks))
+                chunks = _prepared_chunks(path, mapping, chunk_rows)
+                results = (loader.load_prepared(p) for p in _ahead(chunks))
             for result in results:
                 summary.rows_read += result.rows
                 summary.loaded += result.loaded
