@@ -3,8 +3,8 @@
 A typed Parquet extract of transactions (local timestamps, numbers and text, as core systems
 write them) whose ids are all present, in increasing order and new to the lake is loaded whole
 by the warehouse engine itself, reading the file in parallel (Loader.load_extract): a query
-for its account numbers not seen yet, one `COPY` that prepares, validates and writes every good
-row, one commit. Everything else goes through the chunked pipeline below, which also serves
+for its distinct account numbers (hashed here, their owners joined by the engine), one `COPY`
+that prepares, validates and writes every good row, one commit. Everything else goes through the chunked pipeline below, which also serves
 the real-time path.
 
 An extract is read in chunks (PyArrow's streaming CSV and Parquet readers: memory stays
