@@ -222,7 +222,7 @@ def test_a_load_that_dies_before_its_commit_leaves_nothing_and_its_rerun_is_a_cl
 def test_which_extracts_load_whole(tmp_path):
     mapping = build("transactions")
     typed = _parquet(tmp_path / "typed.parquet")
-    assert ingest.typed_extract(typed, mapping) == [
+    assert ingest.typed_extract(typed, mapping).names == [
         "id",
         "account",
         "booked_at",

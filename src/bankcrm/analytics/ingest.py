@@ -4,8 +4,8 @@ A typed Parquet extract of transactions (local timestamps, numbers and text, as 
 write them) whose ids are all present, in increasing order and new to the lake is loaded whole
 by the warehouse engine itself, reading the file in parallel (Loader.load_extract): a query
 for its distinct account numbers (hashed here, their owners joined by the engine), one `COPY`
-that prepares, validates and writes every good row, one commit. Everything else goes through the chunked pipeline below, which also serves
-the real-time path.
+that prepares, validates and writes every good row, one commit. Everything else goes through
+the chunked pipeline below, which also serves the real-time path.
 
 An extract is read in chunks (PyArrow's streaming CSV and Parquet readers: memory stays
 bounded whatever the file's size); each chunk is
@@ -61,6 +61,16 @@ from bankcrm.analytics.backends import warehouse
 from bankcrm.analytics.mapping import FEEDS, Mapping, MappingError
 
 FEED_TABLES = {"transactions": schema.TRANSACTIONS, "balances": schema.DAILY_BALANCES}
+# Transaction columns taken as text: trimmed, blank is missing, the mapping's default if any.
+_TEXT_TARGETS = (
+    "id",
+    "currency",
+    "channel",
+    "category",
+    "merchant_category",
+    "counterparty",
+    "description",
+)
 DEFAULT_CHUNK_ROWS = 1_000_000
 # Chunks up to this size find their unseen account numbers in Arrow, larger ones in DuckDB.
 SMALL_CHUNK = 50_000
@@ -546,15 +556,7 @@ def prepare(raw: pa.Table, mapping: Mapping, offset: int) -> pa.Table:
         out["booked_at"], out["booking_date"] = _instants(
             column, rule.formats, mapping.zone, dates=False
         )
-        for target in (
-            "id",
-            "currency",
-            "channel",
-            "category",
-            "merchant_category",
-            "counterparty",
-            "description",
-        ):
+        for target in _TEXT_TARGETS:
             out[target] = text(target)
         if mapping.direction:
             out["_direction"] = _strings(raw.column(mapping.direction.source))
@@ -902,7 +904,7 @@ class Loader:
         return key_range, snapshot
 
     def load_extract(
-        self, path: Path, columns: list[str], progress: Callable[[int], None] | None = None
+        self, path: Path, columns: pa.Schema, progress: Callable[[int], None] | None = None
     ) -> ChunkResult | None:
         """Load a whole typed Parquet extract (see `typed_extract`) in one pass of the
         warehouse engine, or return None, having loaded nothing, when its ids are not all
@@ -918,9 +920,9 @@ class Loader:
         w = warehouse()
         with w.lock(), ThreadPoolExecutor(max_workers=1) as pool:
             checking = pool.submit(_sorted_key_range, path, self.mapping.columns["id"].source)
-            w.bind_extract(_EXTRACT, path, columns, "_row")
+            w.bind_extract(_EXTRACT, path, columns.names, "_row")
             try:
-                plan = _extract_plan(self.mapping, path, columns)
+                plan = _extract_plan(self.mapping, columns)
                 numbers = plan.numbers.fetch().column("number").combine_chunks()
                 key_range = checking.result()
                 if key_range is None:
@@ -1055,17 +1057,11 @@ _TEXT = (pa.types.is_string, pa.types.is_large_string)
 _NUMBER = (pa.types.is_decimal, pa.types.is_integer, pa.types.is_floating, *_TEXT)
 # What each target column may be for the whole-file path; other types load in chunks.
 _EXTRACT_TYPES = {
-    "id": _TEXT,
     "account": (pa.types.is_integer, *_TEXT),
     "booked_at": (pa.types.is_date, lambda t: pa.types.is_timestamp(t) and t.tz is None),
     "amount": _NUMBER,
     "balance_after": _NUMBER,
-    "currency": _TEXT,
-    "channel": _TEXT,
-    "category": _TEXT,
-    "merchant_category": _TEXT,
-    "counterparty": _TEXT,
-    "description": _TEXT,
+    **dict.fromkeys(_TEXT_TARGETS, _TEXT),
 }
 
 
@@ -1075,10 +1071,11 @@ def _trim_spaces(value: str) -> str:
     with (three times cheaper than trimming every kind of whitespace)."""
 
 
-def typed_extract(path: Path, mapping: Mapping) -> list[str] | None:
-    """The columns to read when this file can be loaded whole (Loader.load_extract): a
-    Parquet extract of transactions whose columns are typed as a core system writes them
-    (local timestamps or dates, numbers, text). None: it is loaded in chunks."""
+def typed_extract(path: Path, mapping: Mapping) -> pa.Schema | None:
+    """The columns to read (their names and types) when this file can be loaded whole
+    (Loader.load_extract): a Parquet extract of transactions whose columns are typed as a core
+    system writes them (local timestamps or dates, numbers, text). None: it is loaded in
+    chunks."""
     if mapping.feed != "transactions" or _format_of(path, mapping.format) != "parquet":
         return None
     try:
@@ -1096,13 +1093,13 @@ def typed_extract(path: Path, mapping: Mapping) -> list[str] | None:
                 return None
     if mapping.direction and not pa.types.is_string(arrow.field(mapping.direction.source).type):
         return None
-    return columns
+    return pa.schema([arrow.field(c) for c in columns])
 
 
 def _extract_prepared(ext: ibis.Table, mapping: Mapping) -> ibis.Table:
     """What `prepare` makes of a chunk, as an expression over a typed extract (bound by the
-    warehouse as `extract_input`). Account numbers stay as written: the account map holds them
-    so (the account map is keyed by them), which spares a regex on every row."""
+    warehouse as `extract_input`). Account numbers stay as written (the account map is keyed
+    by them as written), which spares a regex on every row."""
     rules = mapping.columns
 
     def source(target: str) -> ibis.Value | None:
@@ -1132,15 +1129,7 @@ def _extract_prepared(ext: ibis.Table, mapping: Mapping) -> ibis.Table:
     out["_booked_given"] = local.notnull()
     out["booked_at"] = warehouse().local_to_utc(local, mapping.zone)
     out["booking_date"] = local.date()
-    for target in (
-        "id",
-        "currency",
-        "channel",
-        "category",
-        "merchant_category",
-        "counterparty",
-        "description",
-    ):
+    for target in _TEXT_TARGETS:
         out[target] = text(target)
     if mapping.direction:
         out["_direction"] = clean(ext[mapping.direction.source])
@@ -1168,10 +1157,8 @@ _NEW_ACCOUNT_OWNERS = _new_accounts.left_join(
 ).select(_new_accounts.number, _new_accounts.account_key, _owners.customer_id)
 
 
-def _extract_plan(mapping: Mapping, path: Path, columns: list[str]) -> _ExtractPlan:
-    arrow = pq.read_schema(path)
-    fields = [pa.field("_row", pa.int64()), *[arrow.field(c) for c in columns]]
-    extract = ibis.Schema.from_pyarrow(pa.schema(fields))
+def _extract_plan(mapping: Mapping, columns: pa.Schema) -> _ExtractPlan:
+    extract = ibis.Schema.from_pyarrow(pa.schema([pa.field("_row", pa.int64()), *columns]))
     # The expression holds the engine's own time-zone function: one plan per engine.
     key = (warehouse().name, repr(mapping), repr(extract))
     found = _extract_plans.get(key)
@@ -1189,8 +1176,8 @@ def _extract_plan(mapping: Mapping, path: Path, columns: list[str]) -> _ExtractP
 
 
 def _sorted_key_range(path: Path, column: str) -> tuple[str, str] | None:
-    """(first, last) id of an extract whose ids, trimmed of spaces as the load trims them, are all
-    present and each greater than the one before (so distinct); else None. Reads the one
+    """(first, last) id of an extract whose ids, trimmed of spaces as the load trims them, are
+    all present and each greater than the one before (so distinct); else None. Reads the one
     column in batches: memory stays bounded. Core systems write extracts in id order."""
     reader = pq.ParquetFile(path, pre_buffer=False)
     first = last = None
@@ -1223,8 +1210,8 @@ def _reporting(share: Callable[[], float | None], progress: Callable[[int], None
         nonlocal reported
         while not stop.wait(0.5):
             done = share()
-            if done is not None and int(rows * min(done, 1.0)) > reported:
-                now = int(rows * min(done, 1.0))
+            now = reported if done is None else int(rows * min(done, 1.0))
+            if now > reported:
                 progress(now - reported)
                 reported = now
 
@@ -1361,7 +1348,7 @@ def ingest_files(
     try:
         for path in paths:
             columns = typed_extract(path, mapping)
-            whole = columns and loader.load_extract(path, columns, progress)
+            whole = columns is not None and loader.load_extract(path, columns, progress)
             if whole:
                 results: Iterable[ChunkResult] = [whole]
             else:
